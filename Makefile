@@ -1,0 +1,61 @@
+# CareCover — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+PYTEST_ARGS ?=
+
+.PHONY: install assets run serve worker test test-sqlite test-postgres lint format bench clean browser
+
+install: $(STAMP)/venv $(STAMP)/assets
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMP)/assets: package.json package-lock.json scripts/copy_assets.sh
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	scripts/copy_assets.sh
+	@touch $@
+
+assets: $(STAMP)/assets
+
+run: install
+	$(BIN)/carecover db upgrade
+	$(BIN)/carecover seed
+	$(BIN)/carecover serve
+
+worker: install
+	$(BIN)/carecover worker
+
+browser:
+	scripts/ensure_chromium.sh
+
+# The whole suite on SQLite; again on PostgreSQL when CARECOVER_TEST_DATABASE_URL is set.
+test: install browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$CARECOVER_TEST_DATABASE_URL" ]; then \
+	  echo "== the same suite on $$CARECOVER_TEST_DATABASE_URL =="; \
+	  CARECOVER_TEST_DIALECT=postgresql $(BIN)/pytest $(PYTEST_ARGS); \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(STAMP) $(VENV) node_modules src/carecover/platform/web/static/vendor

@@ -1,0 +1,45 @@
+"""The JSON API under /api/v1, plus the process health endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from carecover import __version__
+from carecover.accounts import api as accounts_api
+from carecover.platform.db.session import Database
+from carecover.platform.http.deps import request_language
+from carecover.platform.http.problems import problem_response
+
+API_PREFIX = "/api/v1"
+FORM_PATHS = (accounts_api.TOKEN_PATH,)
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(accounts_api.router)
+    return router
+
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@health.get("/readyz", summary="The database answers", response_model=None)
+def readyz(request: Request) -> JSONResponse:
+    database: Database = request.app.state.database
+    try:
+        database.ping()
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return problem_response(
+            status=503,
+            code="database_unavailable",
+            lang=request_language(request),
+            request_id=getattr(request.state, "request_id", None),
+            instance="/readyz",
+        )
+    return JSONResponse({"status": "ok", "database": database.dialect})

@@ -1,0 +1,80 @@
+"""The ASGI application: API, web faces, static files, middleware, error handling, worker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from carecover import __version__
+from carecover.accounts import web as accounts_web
+from carecover.entrypoints import registry
+from carecover.entrypoints.api import FORM_PATHS, api_router, health
+from carecover.entrypoints.errors import install_error_handlers
+from carecover.entrypoints.web import faces
+from carecover.platform.config import Settings, get_settings
+from carecover.platform.db.session import Database
+from carecover.platform.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from carecover.platform.logging import configure_logging
+from carecover.platform.web.templating import STATIC_DIR
+from carecover.platform.worker import make_worker_id, run_forever
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    embedded_worker: bool | None = None,
+) -> FastAPI:
+    """Build the app. ``embedded_worker`` runs the worker loop in a thread (the `make run` mode)."""
+    settings = settings or get_settings()
+    database = database or Database(settings.database_url, echo=settings.database_echo)
+    run_worker = settings.embedded_worker if embedded_worker is None else embedded_worker
+    configure_logging(settings.log_level, json=settings.log_json)
+    registry.load_all()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if run_worker:
+            thread = threading.Thread(
+                target=run_forever,
+                args=(database, settings, stop, make_worker_id(":embedded")),
+                name="carecover-worker",
+                daemon=True,
+            )
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=10)
+
+    app = FastAPI(
+        title="CareCover API",
+        version=__version__,
+        description="Insurance + services ecosystem platform (保险+服务). Errors are RFC 9457 "
+        "problem documents with a stable `code`.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=FORM_PATHS
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health)
+    app.include_router(api_router())
+    app.include_router(accounts_web.router)
+    app.include_router(faces.router)
+    return app

@@ -1,0 +1,119 @@
+"""`carecover`: serve, worker, db, users, seed, version."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from carecover import __version__
+from carecover.accounts import cli as accounts_cli
+from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from carecover.entrypoints import registry
+from carecover.platform.config import ConfigError, get_settings
+from carecover.platform.context import Actor
+from carecover.platform.db import get_database, session_scope
+from carecover.platform.db import migrate as migrations
+from carecover.platform.logging import configure_logging
+from carecover.platform.worker import make_worker_id, run_forever, tick
+
+app = typer.Typer(help="CareCover — insurance + services platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(accounts_cli.app, name="users")
+console = Console()
+
+
+@app.command()
+def version() -> None:
+    """Print the CareCover version."""
+    console.print(f"carecover {__version__}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url, revision)
+    heads = migrations.current_heads(settings.database_url)
+    console.print(f"[green]database at[/green] {', '.join(heads) or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the applied migration revision."""
+    heads = migrations.current_heads(get_settings().database_url)
+    console.print(", ".join(heads) or "base (no migrations applied)")
+
+
+@app.command()
+def seed() -> None:
+    """Create the demo world (demo organisations and one account per role). Idempotent."""
+    settings = get_settings()
+    if settings.is_production:
+        console.print("[red]refusing to create demo accounts in production[/red]")
+        raise typer.Exit(code=1)
+    registry.load_all()
+    with Progress(console=console) as progress:
+        task = progress.add_task("demo accounts", total=1)
+        with session_scope() as session:
+            created = seed_demo_accounts(session, Actor.system())
+        progress.advance(task)
+    console.print(f"[green]demo accounts ready[/green] ({created} new, {len(DEMO_ACCOUNTS)} total)")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    worker: Annotated[
+        bool | None, typer.Option("--worker/--no-worker", help="Run the worker in-process.")
+    ] = None,
+) -> None:
+    """Serve the API and the web faces (with the worker in-process unless --no-worker)."""
+    import uvicorn
+
+    from carecover.entrypoints.app import create_app
+
+    settings = get_settings()
+    application = create_app(settings, embedded_worker=worker)
+    uvicorn.run(
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command("worker")
+def worker_cmd(
+    once: Annotated[bool, typer.Option(help="Run one pass and exit.")] = False,
+) -> None:
+    """Run background work: scheduled jobs, outbox delivery, queued jobs."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    registry.load_all()
+    database = get_database()
+    if once:
+        result = tick(database, settings, make_worker_id(":once"))
+        console.print(
+            f"scheduled={result.scheduled} dispatched={result.dispatched} jobs={result.jobs}"
+        )
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    run_forever(database, settings, stop)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as error:
+        Console(stderr=True).print(f"[red]configuration error:[/red] {error}")
+        raise SystemExit(2) from None

@@ -1,0 +1,31 @@
+"""Importing every module that registers event handlers or jobs, so the worker knows them all."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "carecover.platform.auth.models",
+    "carecover.platform.audit.models",
+    "carecover.platform.events.models",
+    "carecover.platform.jobs.models",
+    "carecover.accounts.models",
+)
+
+HANDLER_AND_JOB_MODULES = (
+    "carecover.platform.auth.jobs",
+    "carecover.platform.events.jobs",
+    "carecover.accounts.handlers",
+)
+
+
+def load_models() -> None:
+    """Import every ORM module so ``Base.metadata`` knows all tables."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
+def load_all() -> None:
+    load_models()
+    for name in HANDLER_AND_JOB_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,1 @@
+"""The cross-cutting kernel every domain builds on; it imports no domain."""

@@ -1,0 +1,1 @@
+"""Identity and access: users, organisations, roles, permissions, passwords, tokens, sessions."""

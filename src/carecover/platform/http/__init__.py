@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the API and the web faces: problems, middleware, dependencies."""

@@ -1,0 +1,136 @@
+"""ASGI middleware: request ids, body size limit, JSON content type on the API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from carecover.platform.http.problems import problem_body
+from carecover.platform.i18n import negotiate
+from carecover.platform.ids import new_request_id
+
+API_PREFIX = "/api/"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _send_problem(
+    send: Send, scope: Scope, status: int, code: str, params: dict[str, Any]
+) -> None:
+    lang = negotiate(_header(scope, b"accept-language"))
+    request_id = scope.get("state", {}).get("request_id")
+    body = json.dumps(
+        problem_body(
+            status=status,
+            code=code,
+            lang=lang,
+            request_id=request_id,
+            instance=scope.get("path"),
+            params=params,
+        ),
+        ensure_ascii=False,
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-language", lang.encode()),
+    ]
+    if request_id:
+        headers.append((b"x-request-id", request_id.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (or keeps a sane incoming X-Request-ID) and echoes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        valid = incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum()
+        request_id = incoming if valid else new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k == b"x-request-id" for k, _ in headers):
+                    headers.append((b"x-request-id", str(request_id).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+class BodyGuardMiddleware:
+    """Refuses bodies over the limit (413) and, under /api/, bodies that are not JSON (415),
+    before any handler runs — so nothing is half-read or half-written."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, form_paths: tuple[str, ...] = ()):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.form_paths = form_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        length = _header(scope, b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _send_problem(send, scope, 413, "payload_too_large", {"limit": limit})
+            return
+        path: str = scope["path"]
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if path.startswith(API_PREFIX) and length not in (None, "0"):
+            wants_form = path in self.form_paths
+            allowed = FORM_TYPES if wants_form else ("application/json",)
+            if content_type not in allowed and not content_type.endswith("+json"):
+                expected = allowed[0]
+                await _send_problem(
+                    send, scope, 415, "unsupported_media_type", {"expected": expected}
+                )
+                return
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            total += len(body)
+            if total > limit:
+                await _send_problem(send, scope, 413, "payload_too_large", {"limit": limit})
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        buffered = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": buffered, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

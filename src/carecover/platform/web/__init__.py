@@ -1,0 +1,1 @@
+"""Server-rendered web plumbing: templates, CSRF, cookie sessions, language choice."""

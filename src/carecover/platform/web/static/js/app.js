@@ -1,0 +1,16 @@
+// CareCover: small progressive enhancements; pages work without JavaScript.
+document.addEventListener("DOMContentLoaded", () => {
+  const chart = document.querySelector("[data-chart]");
+  if (chart && window.echarts) {
+    const spec = JSON.parse(chart.dataset.chart);
+    const instance = window.echarts.init(chart, null, { renderer: "svg" });
+    instance.setOption({
+      grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 0, rotate: 30 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: spec.values, itemStyle: { color: "#0f766e" } }],
+    });
+    window.addEventListener("resize", () => instance.resize());
+  }
+});

@@ -1,0 +1,54 @@
+"""One Jinja2 environment for all three faces; domains add their own template folders."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from carecover import __version__
+from carecover.platform.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translate
+
+WEB_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = WEB_ROOT.parents[1]
+STATIC_DIR = WEB_ROOT / "static"
+
+
+def template_dirs() -> list[Path]:
+    """The platform's templates first, then every ``<package>/templates`` folder."""
+    dirs = [WEB_ROOT / "templates"]
+    for candidate in sorted(PACKAGE_ROOT.glob("*/templates")):
+        if candidate.is_dir() and candidate not in dirs:
+            dirs.append(candidate)
+    for candidate in sorted(PACKAGE_ROOT.glob("entrypoints/*/templates")):
+        if candidate.is_dir() and candidate not in dirs:
+            dirs.append(candidate)
+    return dirs
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs()]),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        translate=translate,
+        LANGUAGES=SUPPORTED_LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        VERSION=__version__,
+    )
+    return Jinja2Templates(env=env)
+
+
+def vendor_available(name: str) -> bool:
+    return (STATIC_DIR / "vendor" / name).exists()
+
+
+def page_context(**values: Any) -> dict[str, Any]:
+    return values
