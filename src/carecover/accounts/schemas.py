@@ -20,7 +20,7 @@ Username = Annotated[
         to_lower=True,
         min_length=3,
         max_length=120,
-        pattern=r"^[a-z0-9._@-]+$",
+        pattern=r"^[A-Za-z0-9._@-]+$",
     ),
 ]
 Language = Literal["zh-CN", "en"]

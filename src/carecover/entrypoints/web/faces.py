@@ -52,7 +52,7 @@ def staff_home(ctx: StaffPage) -> Response:
     by_role = accounts_repo.count_users_by_role(s)
     role_chart = {
         "labels": [ctx.t(f"role.{r.value}") for r in Role],
-        "values": [by_role.get(r, 0) for r in Role],
+        "counts": [by_role.get(r, 0) for r in Role],
     }
     outbox = dict(
         s.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()

@@ -63,15 +63,23 @@ def client_ip(request: Request) -> str | None:
 
 
 def request_language(request: Request) -> str:
-    """Explicit cookie choice, then the signed-in user's preference, then Accept-Language."""
+    """The language to answer in.
+
+    API callers choose per request with Accept-Language; then the signed-in user's preference.
+    Browsers always send Accept-Language, so on web pages the explicit choice (cookie) and the
+    stored preference come first and the header is only the fallback.
+    """
+    settings: Settings = request.app.state.settings
+    header = request.headers.get("accept-language")
+    if request.url.path.startswith("/api/") and header:
+        return negotiate(header, settings.default_language)
     chosen = normalise_language(request.cookies.get("cc_lang"))
     if chosen:
         return chosen
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal.language
-    settings: Settings = request.app.state.settings
-    return negotiate(request.headers.get("accept-language"), settings.default_language)
+    return negotiate(header, settings.default_language)
 
 
 def get_request_info(request: Request) -> RequestInfo:

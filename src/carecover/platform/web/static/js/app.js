@@ -9,7 +9,7 @@ document.addEventListener("DOMContentLoaded", () => {
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: spec.values, itemStyle: { color: "#0f766e" } }],
+      series: [{ type: "bar", data: spec.counts, itemStyle: { color: "#0f766e" } }],
     });
     window.addEventListener("resize", () => instance.resize());
   }
