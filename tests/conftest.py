@@ -73,7 +73,7 @@ def connection(database: Database) -> Iterator[Connection]:
 class BoundDatabase(Database):
     """A Database whose sessions all join the test's outer transaction (savepoints)."""
 
-    def __init__(self, connection: Connection, url: str) -> None:  # noqa: D107
+    def __init__(self, connection: Connection, url: str) -> None:
         self.url = url
         self.engine = connection.engine
         self._connection = connection

@@ -21,9 +21,7 @@ PROBLEM = "application/problem+json"
 
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -153,16 +151,40 @@ def test_admin_creates_a_user(client: TestClient, session: Session) -> None:
 @pytest.mark.parametrize(
     ("payload", "content_type", "status", "code"),
     [
-        ('{"username": "user.x1", "password": "long-password-1", "role": "owner", "is_admin": true}',
-         "application/json", 422, "validation_failed"),
+        (
+            '{"username": "user.x1", "password": "long-password-1", "role": "owner", '
+            '"is_admin": true}',
+            "application/json",
+            422,
+            "validation_failed",
+        ),
         ('{"username": "user.x2", "password": ', "application/json", 400, "malformed_json"),
         ("username=x3", "text/plain", 415, "unsupported_media_type"),
-        ('{"username": "user.x4", "password": "long-password-1", "role": "emperor"}',
-         "application/json", 422, "validation_failed"),
-        ('{"username": "user.x5", "password": "short", "role": "owner"}',
-         "application/json", 422, "weak_password"),
-        (json.dumps({"username": "user.x6", "password": "p" * 20, "role": "owner", "display_name":
-                     "长" * 2_000_000}), "application/json", 413, "payload_too_large"),
+        (
+            '{"username": "user.x4", "password": "long-password-1", "role": "emperor"}',
+            "application/json",
+            422,
+            "validation_failed",
+        ),
+        (
+            '{"username": "user.x5", "password": "short", "role": "owner"}',
+            "application/json",
+            422,
+            "weak_password",
+        ),
+        (
+            json.dumps(
+                {
+                    "username": "user.x6",
+                    "password": "p" * 20,
+                    "role": "owner",
+                    "display_name": "长" * 2_000_000,
+                }
+            ),
+            "application/json",
+            413,
+            "payload_too_large",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_problem_and_stores_nothing(

@@ -130,7 +130,9 @@ def test_owner_cannot_open_the_staff_console(client: TestClient, session: Sessio
     assert "无权访问" in response.text
 
 
-def test_anonymous_visitor_is_sent_to_sign_in_and_back(client: TestClient, session: Session) -> None:
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(
+    client: TestClient, session: Session
+) -> None:
     response = client.get("/staff", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/staff"
@@ -151,7 +153,9 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client: TestClient, sessi
         (None, None),
     ],
 )
-def test_only_local_paths_are_followed_after_sign_in(value: str | None, expected: str | None) -> None:
+def test_only_local_paths_are_followed_after_sign_in(
+    value: str | None, expected: str | None
+) -> None:
     assert safe_next(value) == expected
 
 

@@ -56,8 +56,18 @@ def test_upgrade_seed_and_users(cli_database: str) -> None:
     assert "cli.adjuster" in created.output
     dup = runner.invoke(
         app,
-        ["users", "create", "--username", "cli.adjuster", "--role", "adjuster",
-         "--password", "cli-password-2026", "--language", "en"],
+        [
+            "users",
+            "create",
+            "--username",
+            "cli.adjuster",
+            "--role",
+            "adjuster",
+            "--password",
+            "cli-password-2026",
+            "--language",
+            "en",
+        ],
     )
     assert dup.exit_code == 1
     assert "This username is taken." in dup.output

@@ -73,12 +73,12 @@ def test_naive_datetimes_are_refused(session: Session) -> None:
 def test_audit_log_refuses_update_and_delete(session: Session) -> None:
     entry = record(session, Actor.system("req1"), "test.thing", object_type="thing", object_id=1)
     for statement in (
-        f"UPDATE audit_log SET action = 'forged' WHERE id = {entry.id}",
-        f"DELETE FROM audit_log WHERE id = {entry.id}",
+        "UPDATE audit_log SET action = 'forged' WHERE id = :id",
+        "DELETE FROM audit_log WHERE id = :id",
     ):
         nested = session.begin_nested()
         with pytest.raises(DBAPIError, match="append-only"):
-            session.execute(text(statement))
+            session.execute(text(statement), {"id": entry.id})
         nested.rollback()
     session.expire_all()
     kept = session.get(AuditEntry, entry.id)

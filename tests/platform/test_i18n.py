@@ -20,7 +20,8 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
     assert len(zh) > 50
     for key in zh:
         assert placeholders(zh[key]) == placeholders(en[key]), key
-        assert zh[key] != "" and en[key] != "", key
+        assert zh[key].strip(), key
+        assert en[key].strip(), key
 
 
 def test_every_error_code_has_a_message() -> None:

@@ -117,3 +117,7 @@ def main() -> None:
     except ConfigError as error:
         Console(stderr=True).print(f"[red]configuration error:[/red] {error}")
         raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()
