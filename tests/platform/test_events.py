@@ -83,6 +83,7 @@ def make_due(db: Database) -> None:
 def test_event_payload_round_trips(session: Session) -> None:
     event = ThingHappened(thing_id=uuid.UUID(int=5), label="车损")
     message = publish(session, event)
+    session.flush()
     assert message.payload == {"thing_id": str(uuid.UUID(int=5)), "label": "车损"}
     assert message.status is MessageStatus.pending
 

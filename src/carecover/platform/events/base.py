@@ -34,8 +34,18 @@ class DomainEvent:
             _EVENT_TYPES[cls.event_type] = cls
 
     def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = TypeAdapter(type(self)).dump_python(self, mode="json")
+        payload: dict[str, Any] = _adapter(type(self)).dump_python(self, mode="json")
         return payload
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[DomainEvent]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(cls.event_type)
+    if adapter is None:
+        adapter = _ADAPTERS[cls.event_type] = TypeAdapter(cls)
+    return adapter
 
 
 def event_class(event_type: str) -> type[DomainEvent]:
@@ -47,7 +57,7 @@ def event_class(event_type: str) -> type[DomainEvent]:
 
 def load_event(event_type: str, payload: dict[str, Any]) -> DomainEvent:
     cls = event_class(event_type)
-    event: DomainEvent = TypeAdapter(cls).validate_python(payload)
+    event: DomainEvent = _adapter(cls).validate_python(payload)
     return event
 
 

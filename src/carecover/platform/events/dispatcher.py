@@ -1,24 +1,31 @@
-"""Delivering outbox messages to their handlers, after the publishing transaction committed."""
+"""Delivering outbox messages to their handlers, after the publishing transaction committed.
+
+Each handler runs in a transaction of its own together with its receipt; the last handler's
+transaction also marks the message dispatched, so a message with one handler costs one commit.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from carecover.platform.clock import utc_now
 from carecover.platform.db.session import Database
-from carecover.platform.events.base import load_event, subscribers
+from carecover.platform.events.base import DomainEvent, load_event, subscribers
 from carecover.platform.events.models import HandlerReceipt, MessageStatus, OutboxMessage
 from carecover.platform.leases import claim_rows
 
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 8
+Handler = Callable[[Session, Any], None]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -43,75 +50,102 @@ def dispatch_batch(
             lease_seconds=lease_seconds,
             limit=batch_size,
         )
-    done = 0
-    for message_id in ids:
-        if _deliver(db, message_id, worker_id):
+        rows = (
+            session.execute(
+                select(OutboxMessage.id, OutboxMessage.event_type, OutboxMessage.payload).where(
+                    OutboxMessage.id.in_(ids)
+                )
+            ).all()
+            if ids
+            else []
+        )
+        # Messages nobody listens to are done at once, in the claiming transaction.
+        unheard = [row.id for row in rows if not subscribers(row.event_type)]
+        if unheard:
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(unheard)).values(**_done_values())
+            )
+    done = len(unheard)
+    for row in rows:
+        if row.id not in unheard and _deliver(db, row.id, row.event_type, row.payload):
             done += 1
     return done
 
 
-def _deliver(db: Database, message_id: uuid.UUID, worker_id: str) -> bool:
-    with db.session() as session:
-        message = session.get(OutboxMessage, message_id)
-        if message is None or message.locked_by != worker_id:
-            return False
-        event_type, payload = message.event_type, dict(message.payload)
-    error: str | None = None
+def _done_values() -> dict[str, Any]:
+    return {
+        "status": MessageStatus.dispatched,
+        "dispatched_at": utc_now(),
+        "last_error": None,
+        "locked_by": None,
+        "locked_until": None,
+    }
+
+
+def _deliver(db: Database, message_id: uuid.UUID, event_type: str, payload: dict[str, Any]) -> bool:
     try:
         event = load_event(event_type, payload)
     except (LookupError, ValueError) as exc:
-        error = f"undecodable event: {exc}"
-    else:
-        for handler_name, handler in subscribers(event_type):
-            try:
-                _run_handler(db, handler_name, handler, message_id, event)
-            except Exception as exc:  # noqa: BLE001 - a failing handler must not stop the worker
-                log.warning("handler_failed", handler=handler_name, message_id=str(message_id))
-                error = f"{handler_name}: {type(exc).__name__}: {exc}"
-                break
+        _record_failure(db, message_id, f"undecodable event: {exc}")
+        return False
+    handlers = subscribers(event_type)
+    for index, (name, handler) in enumerate(handlers):
+        is_last = index == len(handlers) - 1
+        try:
+            _run_handler(db, name, handler, message_id, event, finish=is_last)
+        except Exception as exc:  # noqa: BLE001 - a failing handler must not stop the worker
+            log.warning("handler_failed", handler=name, message_id=str(message_id))
+            _record_failure(db, message_id, f"{name}: {type(exc).__name__}: {exc}")
+            return False
+    return True
+
+
+def _run_handler(
+    db: Database,
+    name: str,
+    handler: Handler,
+    message_id: uuid.UUID,
+    event: DomainEvent,
+    *,
+    finish: bool,
+) -> None:
+    with db.session() as session:
+        try:
+            with session.begin():
+                if session.get(HandlerReceipt, (name, message_id)) is None:
+                    handler(session, event)
+                    session.add(HandlerReceipt(handler=name, message_id=message_id))
+                    session.flush()
+                if finish:
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == message_id)
+                        .values(**_done_values())
+                    )
+        except IntegrityError:
+            # Another worker recorded the receipt first (our lease expired mid-run).
+            session.rollback()
+            if session.get(HandlerReceipt, (name, message_id)) is None:
+                raise
+            if finish:
+                with session.begin():
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == message_id)
+                        .values(**_done_values())
+                    )
+
+
+def _record_failure(db: Database, message_id: uuid.UUID, error: str) -> None:
     with db.session() as session, session.begin():
         message = session.get(OutboxMessage, message_id)
         if message is None:
-            return False
+            return
         message.locked_by = None
         message.locked_until = None
-        if error is None:
-            message.status = MessageStatus.dispatched
-            message.dispatched_at = utc_now()
-            message.last_error = None
-            return True
         message.attempts += 1
         message.last_error = error[:2000]
         if message.attempts >= MAX_ATTEMPTS:
             message.status = MessageStatus.dead
         else:
             message.available_at = utc_now() + backoff(message.attempts)
-    return False
-
-
-def _run_handler(
-    db: Database, name: str, handler: object, message_id: uuid.UUID, event: object
-) -> None:
-    with db.session() as session:
-        try:
-            with session.begin():
-                already = session.scalars(
-                    select(HandlerReceipt).where(
-                        HandlerReceipt.handler == name, HandlerReceipt.message_id == message_id
-                    )
-                ).first()
-                if already is not None:
-                    return
-                handler(session, event)  # type: ignore[operator]
-                session.add(HandlerReceipt(handler=name, message_id=message_id))
-                session.flush()
-        except IntegrityError:
-            # Another worker recorded the receipt first (lease expired mid-run): already done.
-            session.rollback()
-            _check_receipt(session, name, message_id)
-
-
-def _check_receipt(session: Session, name: str, message_id: uuid.UUID) -> None:
-    found = session.get(HandlerReceipt, (name, message_id))
-    if found is None:
-        raise RuntimeError(f"handler {name} failed to record its receipt")

@@ -17,6 +17,5 @@ def publish(
     message = OutboxMessage(
         event_type=event.event_type, payload=event.to_payload(), request_id=request_id
     )
-    session.add(message)
-    session.flush()
+    session.add(message)  # flushed with the caller's other writes, in one batch
     return message

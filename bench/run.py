@@ -1,0 +1,302 @@
+"""`make bench`: foundation benchmarks, each against a baseline measured in the same run.
+
+Writes bench/results.json as a list of {name, value, unit, baseline_name, baseline_value, ratio,
+target}. ``ratio`` is value / baseline_value in the benchmark's unit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = Path(tempfile.mkdtemp(prefix="carecover-bench-"))
+os.environ.setdefault("CARECOVER_ENV", "test")
+os.environ.setdefault("CARECOVER_DEV_KEYS_FILE", str(WORK / "keys.json"))
+os.environ.setdefault("CARECOVER_EMBEDDED_WORKER", "false")
+os.environ.setdefault("CARECOVER_LOGIN_MAX_FAILURES", "1000000")
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import Progress  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, String, insert  # noqa: E402
+from sqlalchemy import Table as SATable  # noqa: E402
+
+from carecover.accounts.demo import seed_demo_accounts  # noqa: E402
+from carecover.entrypoints import registry  # noqa: E402
+from carecover.platform.config import get_settings  # noqa: E402
+from carecover.platform.context import Actor  # noqa: E402
+from carecover.platform.crypto import FieldRef, get_cipher  # noqa: E402
+from carecover.platform.db import migrate  # noqa: E402
+from carecover.platform.db.session import Database  # noqa: E402
+
+Result = dict[str, Any]
+
+
+def rate(func: Callable[[], object], *, seconds: float = 1.0) -> float:
+    """Calls per second of ``func`` over about ``seconds``."""
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        func()
+        calls += 1
+    return calls / elapsed
+
+
+def result(
+    name: str, value: float, unit: str, baseline_name: str, baseline: float, target: str
+) -> Result:
+    return {
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline_name": baseline_name,
+        "baseline_value": round(baseline, 3),
+        "ratio": round(value / baseline, 4) if baseline else None,
+        "target": target,
+    }
+
+
+def bench_field_encryption() -> list[Result]:
+    cipher = get_cipher()
+    ref = FieldRef("customers", "phone", "0191f3a0-0000-7000-8000-000000000000")
+    raw = AESGCM(os.urandom(32))
+    nonce, plaintext, aad = os.urandom(12), b"13812345678", ref.aad()
+    ours = rate(lambda: cipher.encrypt("13812345678", ref))
+    base = rate(lambda: raw.encrypt(nonce, plaintext, aad))
+    blob = cipher.encrypt("13812345678", ref)
+    dec = rate(lambda: cipher.decrypt(blob, ref))
+    key = os.urandom(32)
+    bidx = rate(lambda: cipher.blind_index("138 1234 5678", purpose="phone"))
+    hm = rate(lambda: hmac.new(key, b"13812345678", hashlib.sha256).hexdigest())
+    return [
+        result("field_encrypt", ours, "ops/s", "raw AES-256-GCM encrypt", base, "ratio >= 0.3"),
+        result("field_decrypt", dec, "ops/s", "raw AES-256-GCM encrypt", base, "ratio >= 0.3"),
+        result("blind_index", bidx, "ops/s", "raw HMAC-SHA256", hm, "ratio >= 0.2"),
+    ]
+
+
+def bench_outbox_and_jobs(db: Database, n: int = 2000) -> list[Result]:
+    from carecover.accounts.events import OrganisationCreated
+    from carecover.platform.events import publish
+    from carecover.platform.events.dispatcher import dispatch_batch
+    from carecover.platform.ids import new_id
+
+    meta = MetaData()
+    plain = SATable(
+        "bench_plain", meta, Column("id", Integer, primary_key=True), Column("v", String)
+    )
+    meta.create_all(db.engine)
+    start = time.perf_counter()
+    with db.session() as s, s.begin():
+        s.execute(insert(plain), [{"v": f"row {i}"} for i in range(n)])
+    raw_rate = n / (time.perf_counter() - start)
+
+    start = time.perf_counter()
+    with db.session() as s, s.begin():
+        for _ in range(n):
+            publish(s, OrganisationCreated(organisation_id=new_id(), kind="partner"))
+    publish_rate = n / (time.perf_counter() - start)
+
+    start = time.perf_counter()
+    delivered = 0
+    while delivered < n:
+        done = dispatch_batch(db, worker_id="bench", batch_size=200)
+        if done == 0:
+            break
+        delivered += done
+    dispatch_rate = delivered / (time.perf_counter() - start)
+    return [
+        result(
+            "outbox_publish",
+            publish_rate,
+            "events/s",
+            "executemany INSERT of plain rows",
+            raw_rate,
+            ">= 2000 events/s in one transaction",
+        ),
+        result(
+            "outbox_dispatch",
+            dispatch_rate,
+            "events/s",
+            "executemany INSERT of plain rows",
+            raw_rate,
+            ">= 500 events/s per worker",
+        ),
+    ]
+
+
+def bench_api(db: Database) -> list[Result]:
+    from fastapi.testclient import TestClient
+
+    from carecover.entrypoints.app import create_app
+
+    app = create_app(get_settings(), db, embedded_worker=False)
+    with TestClient(app) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "owner", "password": "owner-demo-2026"}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        health = rate(lambda: client.get("/healthz"), seconds=2)
+        me = rate(lambda: client.get("/api/v1/me", headers=headers), seconds=2)
+        login = rate(
+            lambda: client.post(
+                "/api/v1/auth/token", data={"username": "owner", "password": "owner-demo-2026"}
+            ),
+            seconds=3,
+        )
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    digest = hasher.hash("owner-demo-2026")
+    argon = rate(lambda: hasher.verify(digest, "owner-demo-2026"), seconds=2)
+    return [
+        result(
+            "api_me_authenticated",
+            me,
+            "req/s",
+            "GET /healthz (no auth, no DB)",
+            health,
+            "ratio >= 0.2",
+        ),
+        result(
+            "api_sign_in",
+            1000 / login,
+            "ms/sign-in",
+            "raw argon2id verify",
+            1000 / argon,
+            "< 500 ms; ratio <= 1.5",
+        ),
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=1) as response:  # noqa: S310 - local URL
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("server exited early")
+        time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+def bench_startup() -> list[Result]:
+    """`make run` after install: db upgrade + seed + serve until /healthz answers."""
+    env = {
+        **os.environ,
+        "CARECOVER_DATABASE_URL": f"sqlite:///{WORK / 'startup.db'}",
+        "CARECOVER_EMBEDDED_WORKER": "true",
+    }
+    cli = [sys.executable, "-m", "carecover.entrypoints.cli"]
+    port = _free_port()
+    start = time.perf_counter()
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "seed"], env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+        ours = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    port = _free_port()
+    hello = (
+        "from starlette.applications import Starlette\n"
+        "from starlette.responses import PlainTextResponse\n"
+        "from starlette.routing import Route\n"
+        "app = Starlette(routes=[Route('/healthz', lambda r: PlainTextResponse('ok'))])\n"
+    )
+    (WORK / "hello.py").write_text(hello)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "hello:app", "--port", str(port), "--app-dir", str(WORK)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+        base = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return [
+        result(
+            "make_run_to_healthz",
+            ours,
+            "s",
+            "uvicorn hello-world to first 200",
+            base,
+            "< 180 s (issue: /healthz within 3 minutes)",
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", default=f"sqlite:///{WORK / 'bench.db'}")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    registry.load_all()
+    migrate.upgrade(args.database_url)
+    db = Database(args.database_url)
+    with db.session() as s, s.begin():
+        seed_demo_accounts(s, Actor.system())
+    console = Console()
+    results: list[Result] = []
+    steps: list[tuple[str, Callable[[], list[Result]]]] = [
+        ("field encryption", bench_field_encryption),
+        ("outbox", lambda: bench_outbox_and_jobs(db)),
+        ("api", lambda: bench_api(db)),
+        ("startup", bench_startup),
+    ]
+    with Progress(console=console) as progress:
+        task = progress.add_task("benchmarks", total=len(steps))
+        for label, step in steps:
+            progress.update(task, description=label)
+            results.extend(step())
+            progress.advance(task)
+    db.dispose()
+    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    table = Table("name", "value", "baseline", "ratio", "target")
+    for r in results:
+        table.add_row(
+            r["name"],
+            f"{r['value']:,} {r['unit']}",
+            f"{r['baseline_value']:,} ({r['baseline_name']})",
+            str(r["ratio"]),
+            r["target"],
+        )
+    console.print(table)
+    console.print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
