@@ -50,7 +50,10 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert "/api/v1/auth/token" in spec["paths"]
     assert "/api/v1/users" in spec["paths"]
     assert "/login" not in spec["paths"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
 
 
 def test_static_assets_are_served_locally(client: TestClient) -> None:

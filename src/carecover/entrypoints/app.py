@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from carecover import __version__
@@ -61,7 +63,7 @@ def create_app(
         description="Insurance + services ecosystem platform (保险+服务). Errors are RFC 9457 "
         "problem documents with a stable `code`.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below with the locally installed Swagger UI (no CDN)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -73,6 +75,16 @@ def create_app(
     )
     app.add_middleware(RequestContextMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="CareCover API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
+
     app.include_router(health)
     app.include_router(api_router())
     app.include_router(accounts_web.router)

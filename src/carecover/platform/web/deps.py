@@ -159,7 +159,7 @@ def signed_in(ctx: PageContext) -> WebContext:
         path = ctx.request.url.path
         if ctx.request.url.query:
             path += "?" + ctx.request.url.query
-        raise LoginRequired(quote(path, safe="/?=&"))
+        raise LoginRequired(quote(path, safe="/"))
     return ctx
 
 

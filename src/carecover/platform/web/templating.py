@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -45,10 +44,3 @@ def templates() -> Jinja2Templates:
     )
     return Jinja2Templates(env=env)
 
-
-def vendor_available(name: str) -> bool:
-    return (STATIC_DIR / "vendor" / name).exists()
-
-
-def page_context(**values: Any) -> dict[str, Any]:
-    return values
