@@ -43,4 +43,3 @@ def templates() -> Jinja2Templates:
         VERSION=__version__,
     )
     return Jinja2Templates(env=env)
-
