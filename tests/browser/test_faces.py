@@ -90,3 +90,14 @@ def test_owner_app_fits_a_phone_screen(browser: object, live_server: str) -> Non
         assert width <= 375
     finally:
         context.close()
+
+
+def test_pages_load_without_console_errors_or_policy_violations(page: Page) -> None:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, "admin")
+    expect(page.locator("[data-testid=role-chart] svg")).to_be_visible()
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui")).to_be_visible()
+    assert errors == []

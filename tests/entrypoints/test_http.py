@@ -60,3 +60,14 @@ def test_static_assets_are_served_locally(client: TestClient) -> None:
     css = client.get("/static/css/app.css")
     assert css.status_code == 200
     assert "--brand" in css.text
+
+
+def test_security_headers(client: TestClient) -> None:
+    page = client.get("/login")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "strict-transport-security" not in page.headers  # only in production (HTTPS)
+    assert "'unsafe-inline'" in client.get("/docs").headers["content-security-policy"]

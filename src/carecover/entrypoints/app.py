@@ -19,7 +19,11 @@ from carecover.entrypoints.errors import install_error_handlers
 from carecover.entrypoints.web import faces
 from carecover.platform.config import Settings, get_settings
 from carecover.platform.db.session import Database
-from carecover.platform.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from carecover.platform.http.middleware import (
+    BodyGuardMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from carecover.platform.logging import configure_logging
 from carecover.platform.web.templating import STATIC_DIR
 from carecover.platform.worker import make_worker_id, run_forever
@@ -74,6 +78,7 @@ def create_app(
         BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=FORM_PATHS
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
