@@ -229,3 +229,38 @@ def test_language_preference_is_saved(client: TestClient, session: Session) -> N
     assert r.json()["language"] == "en"
     bad = client.patch("/api/v1/me", headers=headers, json={"language": "fr"})
     assert bad.status_code == 422
+
+
+def test_partner_admin_adds_staff_to_their_own_organisation_only(
+    client: TestClient, session: Session
+) -> None:
+    mine = make_organisation(session, name="我的修理厂")
+    theirs = make_organisation(session, name="隔壁修理厂")
+    boss = make_user(session, role=Role.partner_admin, organisation=mine)
+    staff = make_user(session, role=Role.partner_staff, organisation=mine)
+    body = {"username": "new.mechanic", "password": "mechanic-pass-2026", "phone": "13512345678"}
+    headers = sign_in(client, boss.username)
+    added = client.post(f"/api/v1/organisations/{mine.id}/members", headers=headers, json=body)
+    assert added.status_code == 201, added.text
+    assert added.json()["role"] == "partner_staff"
+    assert added.json()["organisation_id"] == str(mine.id)
+    before = users_count(session)
+    other = client.post(
+        f"/api/v1/organisations/{theirs.id}/members",
+        headers=headers,
+        json={**body, "username": "sneaky.one"},
+    )
+    assert other.status_code == 403
+    as_staff = client.post(
+        f"/api/v1/organisations/{mine.id}/members",
+        headers=sign_in(client, staff.username),
+        json={**body, "username": "sneaky.two"},
+    )
+    assert as_staff.status_code == 403
+    escalate = client.post(
+        f"/api/v1/organisations/{mine.id}/members",
+        headers=headers,
+        json={**body, "username": "sneaky.three", "role": "admin"},
+    )
+    assert escalate.status_code == 422  # the role is not the caller's to choose
+    assert users_count(session) == before

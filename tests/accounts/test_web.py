@@ -163,3 +163,68 @@ def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:
     response = client.get("/no-such-page", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     assert "Page not found" in response.text
+
+
+def test_admin_creates_an_account_from_the_console(client: TestClient, session: Session) -> None:
+    admin = make_user(session, role=Role.admin)
+    web_sign_in(client, admin.username)
+    page = client.get("/staff/users")
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "username": "console.made",
+        "password": "console-made-2026",
+        "role": "dispatcher",
+        "phone": "13611112222",
+        "display_name": "张调度",
+    }
+    created = client.post("/staff/users", data=form)
+    assert created.status_code == 201
+    assert 'data-testid="form-ok"' in created.text
+    assert "136****2222" in created.text
+    assert "13611112222" not in created.text
+    before = int(session.scalar(select(func.count()).select_from(User)) or 0)
+    again = client.post("/staff/users", data=form)
+    assert again.status_code == 409
+    assert "用户名已存在" in again.text
+    assert 'value="console.made"' in again.text  # the form keeps what was typed …
+    assert "console-made-2026" not in again.text  # … except the password
+    assert int(session.scalar(select(func.count()).select_from(User)) or 0) == before
+
+
+def test_user_list_filters_by_role_with_htmx(client: TestClient, session: Session) -> None:
+    auditor = make_user(session, role=Role.auditor)
+    make_user(session, role=Role.dispatcher, username="only.dispatcher")
+    web_sign_in(client, auditor.username)
+    page = client.get("/staff/users")
+    assert 'data-testid="create-user-form"' not in page.text  # auditors read, never write
+    fragment = client.get("/staff/users?role=dispatcher", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    assert "only.dispatcher" in fragment.text
+    assert auditor.username not in fragment.text
+    refused = client.post(
+        "/staff/users",
+        data={"csrf_token": csrf_of(page.text), "username": "nope.x", "role": "admin"},
+    )
+    assert refused.status_code == 403
+
+
+def test_partner_admin_adds_a_colleague_on_the_team_page(
+    client: TestClient, session: Session
+) -> None:
+    boss = make_user(session, role=Role.partner_admin)
+    web_sign_in(client, boss.username)
+    page = client.get("/partner/team")
+    assert page.status_code == 200
+    added = client.post(
+        "/partner/team",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "username": "team.member",
+            "password": "team-member-2026",
+        },
+    )
+    assert added.status_code == 201
+    assert "team.member" in added.text
+    member = session.scalars(select(User).where(User.username == "team.member")).one()
+    assert member.role is Role.partner_staff
+    assert member.organisation_id == boss.organisation_id

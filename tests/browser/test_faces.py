@@ -101,3 +101,29 @@ def test_pages_load_without_console_errors_or_policy_violations(page: Page) -> N
     page.goto("/docs")
     expect(page.locator(".swagger-ui")).to_be_visible()
     assert errors == []
+
+
+def test_admin_filters_users_and_creates_one(page: Page) -> None:
+    sign_in(page, "admin")
+    page.click("[data-testid=staff-nav] >> text=用户")
+    expect(page.get_by_test_id("users-page")).to_be_visible()
+    page.select_option("[data-testid=role-filter]", "partner_admin")  # HTMX swaps the table
+    rows = page.locator("[data-testid=user-rows] tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_test_id("user-rows")).to_contain_text("rescue")
+    page.fill("#new-username", "browser.made")
+    page.fill("#new-password", "browser-made-2026")
+    page.select_option("#new-role", "customer_ops")
+    page.click("[data-testid=create-user-submit]")
+    expect(page.get_by_test_id("form-ok")).to_contain_text("browser.made")
+
+
+def test_auditor_reads_the_audit_log(page: Page) -> None:
+    sign_in(page, "auditor")
+    page.click("[data-testid=staff-nav] >> text=审计日志")
+    expect(page.get_by_test_id("audit-page")).to_be_visible()
+    page.fill("[data-testid=audit-filter]", "auth.signed_in")
+    expect(page.locator("[data-testid=audit-rows] tbody tr").first).to_contain_text(
+        "auth.signed_in"
+    )
+    expect(page.get_by_test_id("audit-rows")).not_to_contain_text("accounts.user_created")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Depends, Form
 
 from carecover.accounts import repository, service
 from carecover.accounts.schemas import (
@@ -14,7 +14,7 @@ from carecover.accounts.schemas import (
     NotificationRead,
     OrganisationCreate,
     OrganisationRead,
-    Page,
+    TeamMemberCreate,
     TokenResponse,
     UserCreate,
     UserRead,
@@ -33,12 +33,11 @@ from carecover.platform.http.deps import (
     require,
 )
 from carecover.platform.i18n import translate
+from carecover.platform.pagination import Limit, Offset, Page
 
 router = APIRouter(tags=["accounts"])
 
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a URL path, not a secret
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 UsersReader = Annotated[Principal, Depends(require(Permission.users_read), scope="function")]
@@ -47,6 +46,9 @@ OrgManager = Annotated[
     Principal, Depends(require(Permission.organisations_manage), scope="function")
 ]
 TeamReader = Annotated[Principal, Depends(require(Permission.partner_team_read), scope="function")]
+TeamManager = Annotated[
+    Principal, Depends(require(Permission.partner_team_manage), scope="function")
+]
 
 
 @router.post("/auth/token", response_model=TokenResponse, summary="Sign in (OAuth2 password)")
@@ -168,3 +170,16 @@ def organisation_members(
     return Page[UserRead](
         items=[service.user_read(u) for u in rows], total=total, limit=limit, offset=offset
     )
+
+
+@router.post("/organisations/{organisation_id}/members", response_model=UserRead, status_code=201)
+def add_member(
+    organisation_id: uuid.UUID,
+    session: DbSession,
+    principal: TeamManager,
+    info: ReqInfo,
+    body: TeamMemberCreate,
+) -> UserRead:
+    """A partner admin adds a staff account to their own organisation."""
+    user = service.add_team_member(session, actor_of(principal, info), organisation_id, body)
+    return service.user_read(user)

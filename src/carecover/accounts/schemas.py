@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from carecover.platform.auth.models import OrganisationKind
 from carecover.platform.auth.roles import Role
-
-T = TypeVar("T")
 
 Username = Annotated[
     str,
@@ -30,15 +28,6 @@ class Strict(BaseModel):
     """Input models refuse unknown fields."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class Page(BaseModel, Generic[T]):
-    """The one pagination envelope: offset/limit in, items plus total out."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 class TokenResponse(BaseModel):
@@ -73,6 +62,18 @@ class UserRead(BaseModel):
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None
+
+
+class TeamMemberCreate(Strict):
+    """What a partner admin gives to add a colleague (always the partner_staff role)."""
+
+    username: Username
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+    display_name: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, max_length=100)
+    ] = None
+    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=20)] = None
+    language: Language = "zh-CN"
 
 
 class MeRead(BaseModel):

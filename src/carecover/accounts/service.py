@@ -15,11 +15,17 @@ from carecover.accounts.errors import (
     WeakPassword,
 )
 from carecover.accounts.events import OrganisationCreated, UserCreated
-from carecover.accounts.schemas import MeRead, OrganisationCreate, UserCreate, UserRead
+from carecover.accounts.schemas import (
+    MeRead,
+    OrganisationCreate,
+    TeamMemberCreate,
+    UserCreate,
+    UserRead,
+)
 from carecover.platform import audit
 from carecover.platform.auth.models import Organisation, OrganisationKind, User
 from carecover.platform.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from carecover.platform.auth.roles import PARTNER_ROLES, ROLE_PERMISSIONS, face_of
+from carecover.platform.auth.roles import PARTNER_ROLES, ROLE_PERMISSIONS, Role, face_of
 from carecover.platform.context import Actor
 from carecover.platform.crypto import FieldRef, get_cipher, mask_name, mask_phone
 from carecover.platform.errors import BadRequest, Forbidden
@@ -106,6 +112,26 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
         request_id=actor.request_id,
     )
     return user
+
+
+def add_team_member(
+    session: Session, actor: Actor, organisation_id: uuid.UUID, data: TeamMemberCreate
+) -> User:
+    """A partner admin adds a partner_staff account to their own organisation only."""
+    ensure_same_organisation(actor, organisation_id)
+    return create_user(
+        session,
+        actor,
+        UserCreate(
+            username=data.username,
+            password=data.password,
+            role=Role.partner_staff,
+            organisation_id=organisation_id,
+            display_name=data.display_name,
+            phone=data.phone,
+            language=data.language,
+        ),
+    )
 
 
 def set_language(session: Session, actor: Actor, user_id: uuid.UUID, language: str) -> User:

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from carecover import __version__
 from carecover.accounts import api as accounts_api
+from carecover.operations import api as operations_api
 from carecover.platform.db.session import Database
 from carecover.platform.http.deps import request_language
 from carecover.platform.http.problems import problem_response
@@ -18,6 +19,7 @@ FORM_PATHS = (accounts_api.TOKEN_PATH,)
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(accounts_api.router)
+    router.include_router(operations_api.router)
     return router
 
 

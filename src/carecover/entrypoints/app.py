@@ -17,6 +17,7 @@ from carecover.entrypoints import registry
 from carecover.entrypoints.api import FORM_PATHS, api_router, health
 from carecover.entrypoints.errors import install_error_handlers
 from carecover.entrypoints.web import faces
+from carecover.operations import web as operations_web
 from carecover.platform.config import Settings, get_settings
 from carecover.platform.db.session import Database
 from carecover.platform.http.middleware import (
@@ -95,4 +96,5 @@ def create_app(
     app.include_router(api_router())
     app.include_router(accounts_web.router)
     app.include_router(faces.router)
+    app.include_router(operations_web.router)
     return app

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from carecover.accounts import repository as accounts_repo
 from carecover.accounts import service as accounts_service
+from carecover.operations import repository as operations_repo
+from carecover.operations import service as operations_service
 from carecover.platform.audit import AuditEntry
 from carecover.platform.auth.models import Organisation
 from carecover.platform.auth.roles import Permission, Role
-from carecover.platform.events import MessageStatus, OutboxMessage
-from carecover.platform.jobs import Job, JobStatus
+from carecover.platform.events import MessageStatus
+from carecover.platform.jobs import JobStatus
 from carecover.platform.web.deps import OwnerPage, PartnerPage, StaffPage, WebContext
 
 router = APIRouter(include_in_schema=False)
@@ -54,24 +58,19 @@ def staff_home(ctx: StaffPage) -> Response:
         "labels": [ctx.t(f"role.{r.value}") for r in Role],
         "counts": [by_role.get(r, 0) for r in Role],
     }
-    outbox = dict(
-        s.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    )
-    jobs = dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-    recent_audit = []
+    health = operations_service.queue_health(s)
+    recent_audit: Sequence[AuditEntry] = []
     if ctx.can(Permission.audit_read):
-        recent_audit = list(
-            s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-        )
+        recent_audit, _ = operations_repo.list_audit(s, limit=10, offset=0)
     return ctx.render(
         "staff/home.html",
         _me(ctx),
         role_chart=role_chart,
         users_total=sum(by_role.values()),
         organisations_total=s.scalar(select(func.count()).select_from(Organisation)) or 0,
-        outbox_pending=outbox.get(MessageStatus.pending, 0),
-        outbox_dead=outbox.get(MessageStatus.dead, 0),
-        jobs_queued=jobs.get(JobStatus.queued, 0),
-        jobs_dead=jobs.get(JobStatus.dead, 0),
+        outbox_pending=health.messages[MessageStatus.pending],
+        outbox_dead=health.messages[MessageStatus.dead],
+        jobs_queued=health.jobs[JobStatus.queued],
+        jobs_dead=health.jobs[JobStatus.dead],
         recent_audit=recent_audit,
     )

@@ -72,6 +72,7 @@ class Permission(StrEnum):
     organisations_manage = "organisations_manage"
     audit_read = "audit_read"
     jobs_read = "jobs_read"
+    operations_manage = "operations_manage"
 
 
 _EVERYONE = frozenset({Permission.profile_manage})
@@ -94,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.organisations_manage,
         Permission.audit_read,
         Permission.jobs_read,
+        Permission.operations_manage,
     },
 }
 

@@ -63,6 +63,11 @@ class WebContext:
             return Actor(None, None, None, self.request_id, ip)
         return self.principal.actor(self.request_id, ip)
 
+    @property
+    def is_htmx(self) -> bool:
+        """An HTMX request wants a fragment, not a whole page."""
+        return self.request.headers.get("hx-request") == "true"
+
     def can(self, permission: Permission) -> bool:
         return self.principal is not None and has_permission(self.principal.role, permission)
 

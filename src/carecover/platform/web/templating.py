@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -36,6 +38,7 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["merge_query"] = merge_query
     env.globals.update(
         translate=translate,
         LANGUAGES=SUPPORTED_LANGUAGES,
@@ -43,3 +46,9 @@ def templates() -> Jinja2Templates:
         VERSION=__version__,
     )
     return Jinja2Templates(env=env)
+
+
+def merge_query(params: Mapping[str, object], **changes: object) -> str:
+    """Query string from ``params`` with ``changes`` applied; empty values are dropped."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
