@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,7 @@ runner = CliRunner()
 def cli_database(db_factory: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = db_factory.empty()
     monkeypatch.setenv("CARECOVER_DATABASE_URL", url)
+    monkeypatch.setenv("CARECOVER_DEFAULT_LANGUAGE", "en")
     for cached in (get_settings, get_database, get_cipher):
         cached.cache_clear()
     yield url
@@ -47,6 +50,9 @@ def test_upgrade_seed_and_users(cli_database: str) -> None:
     assert f"{len(DEMO_ACCOUNTS)} new" in first.output
     again = runner.invoke(app, ["seed"])
     assert "0 new" in again.output
+    once = runner.invoke(app, ["worker", "--once"])
+    assert once.exit_code == 0, once.output
+    assert f"dispatched={len(DEMO_ACCOUNTS) + 2}" in once.output  # users + 2 organisations
     created = runner.invoke(
         app,
         ["users", "create", "--username", "cli.adjuster", "--role", "adjuster"],
@@ -85,3 +91,29 @@ def test_seed_refuses_production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     finally:
         monkeypatch.setenv("CARECOVER_ENV", os.environ.get("CARECOVER_ENV", "test"))
         get_settings.cache_clear()
+
+
+def test_messages_follow_the_default_language(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARECOVER_DEFAULT_LANGUAGE", "zh-CN")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert "数据库版本：0001" in result.output
+
+
+def test_production_with_default_secrets_refuses_to_start(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CARECOVER_")}
+    env.update({"CARECOVER_ENV": "production", "CARECOVER_DATABASE_URL": "postgresql://x/y"})
+    result = subprocess.run(
+        [sys.executable, "-m", "carecover.entrypoints.cli", "version"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "CARECOVER_SECRET_KEY" in result.stderr
+    assert "CARECOVER_ENCRYPTION_KEYS" in result.stderr

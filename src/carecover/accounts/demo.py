@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -45,8 +46,12 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 
 
-def seed_demo_accounts(session: Session, actor: Actor) -> int:
-    """Create missing demo organisations and accounts; returns how many accounts were added."""
+def seed_demo_accounts(
+    session: Session, actor: Actor, *, progress: Callable[[str], None] | None = None
+) -> int:
+    """Create missing demo organisations and accounts; returns how many accounts were added.
+
+    ``progress`` is called with each account's username as it is handled."""
     orgs = {}
     for name in (REPAIR_SHOP, RESCUE_FIRM):
         org = repository.get_organisation_by_name(session, name)
@@ -57,6 +62,8 @@ def seed_demo_accounts(session: Session, actor: Actor) -> int:
         orgs[name] = org.id
     created = 0
     for account in DEMO_ACCOUNTS:
+        if progress is not None:
+            progress(account.username)
         if repository.get_user_by_username(session, account.username) is not None:
             continue
         service.create_user(

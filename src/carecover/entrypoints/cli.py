@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.panel import Panel
 from rich.progress import Progress
 
 from carecover import __version__
@@ -18,6 +19,7 @@ from carecover.platform.config import ConfigError, get_settings
 from carecover.platform.context import Actor
 from carecover.platform.db import get_database, session_scope
 from carecover.platform.db import migrate as migrations
+from carecover.platform.i18n import translate
 from carecover.platform.logging import configure_logging
 from carecover.platform.worker import make_worker_id, run_forever, tick
 
@@ -26,6 +28,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_cli.app, name="users")
 console = Console()
+
+
+@app.callback()
+def check_settings() -> None:
+    """CareCover — insurance + services platform (保险+服务)."""
+    get_settings()  # unsafe production settings stop every command here, before any work
 
 
 @app.command()
@@ -40,7 +48,12 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     settings = get_settings()
     migrations.upgrade(settings.database_url, revision)
     heads = migrations.current_heads(settings.database_url)
-    console.print(f"[green]database at[/green] {', '.join(heads) or 'base'}")
+    revision_text = ", ".join(heads) or "base"
+    console.print(
+        "[green]"
+        + translate("cli.db.at", settings.default_language, revision=revision_text)
+        + "[/green]"
+    )
 
 
 @db_app.command("current")
@@ -55,15 +68,21 @@ def seed() -> None:
     """Create the demo world (demo organisations and one account per role). Idempotent."""
     settings = get_settings()
     if settings.is_production:
-        console.print("[red]refusing to create demo accounts in production[/red]")
+        console.print("[red]" + translate("cli.seed.refused", settings.default_language) + "[/red]")
         raise typer.Exit(code=1)
     registry.load_all()
+    lang = settings.default_language
     with Progress(console=console) as progress:
-        task = progress.add_task("demo accounts", total=1)
+        task = progress.add_task(translate("cli.seed.accounts", lang), total=len(DEMO_ACCOUNTS))
         with session_scope() as session:
-            created = seed_demo_accounts(session, Actor.system())
-        progress.advance(task)
-    console.print(f"[green]demo accounts ready[/green] ({created} new, {len(DEMO_ACCOUNTS)} total)")
+            created = seed_demo_accounts(
+                session, Actor.system(), progress=lambda _name: progress.advance(task)
+            )
+    console.print(
+        "[green]"
+        + translate("cli.seed.done", lang, created=created, total=len(DEMO_ACCOUNTS))
+        + "[/green]"
+    )
 
 
 @app.command()
@@ -81,6 +100,15 @@ def serve(
 
     settings = get_settings()
     application = create_app(settings, embedded_worker=worker)
+    url = f"http://{host or settings.host}:{port or settings.port}"
+    lang = settings.default_language
+    console.print(
+        Panel.fit(
+            translate("cli.serve.banner", lang, url=url)
+            + ("" if settings.is_production else "\n" + translate("cli.serve.demo_hint", lang)),
+            title="CareCover",
+        )
+    )
     uvicorn.run(
         application,
         host=host or settings.host,
