@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from carecover.accounts.models import Notification
 from carecover.platform.auth.models import Organisation, User
 from carecover.platform.auth.roles import Role
+from carecover.platform.db.paging import fetch_page
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User | None:
@@ -38,9 +39,7 @@ def list_users(
         query = query.where(User.role == role)
     if organisation_id is not None:
         query = query.where(User.organisation_id == organisation_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(User.created_at, User.id).limit(limit).offset(offset))
-    return rows.all(), total
+    return fetch_page(session, query.order_by(User.created_at, User.id), limit=limit, offset=offset)
 
 
 def count_users_by_role(session: Session) -> dict[Role, int]:
@@ -59,11 +58,8 @@ def get_organisation_by_name(session: Session, name: str) -> Organisation | None
 def list_organisations(
     session: Session, *, limit: int, offset: int
 ) -> tuple[Sequence[Organisation], int]:
-    total = session.scalar(select(func.count()).select_from(Organisation)) or 0
-    rows = session.scalars(
-        select(Organisation).order_by(Organisation.name).limit(limit).offset(offset)
-    )
-    return rows.all(), total
+    query = select(Organisation).order_by(Organisation.name)
+    return fetch_page(session, query, limit=limit, offset=offset)
 
 
 def list_notifications(

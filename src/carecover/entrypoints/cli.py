@@ -113,7 +113,10 @@ def serve(
         application,
         host=host or settings.host,
         port=port or settings.port,
-        proxy_headers=False,
+        # Client addresses (audit log, sign-in throttling) come from X-Forwarded-For only when
+        # the request arrives from a proxy listed in CARECOVER_FORWARDED_ALLOW_IPS.
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
     )
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carecover.platform.audit import AuditEntry
+from carecover.platform.db.paging import fetch_page
 from carecover.platform.events import MessageStatus, OutboxMessage
 from carecover.platform.jobs import Job, JobStatus
-
-
-def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(session.scalars(query.limit(limit).offset(offset))), int(total)
 
 
 def list_audit(
@@ -40,7 +35,7 @@ def list_audit(
         query = query.where(AuditEntry.object_id == object_id)
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
-    return _page(session, query.order_by(AuditEntry.id.desc()), limit, offset)
+    return fetch_page(session, query.order_by(AuditEntry.id.desc()), limit=limit, offset=offset)
 
 
 def list_jobs(
@@ -49,7 +44,9 @@ def list_jobs(
     query = select(Job)
     if status is not None:
         query = query.where(Job.status == status)
-    return _page(session, query.order_by(Job.created_at.desc(), Job.id), limit, offset)
+    return fetch_page(
+        session, query.order_by(Job.created_at.desc(), Job.id), limit=limit, offset=offset
+    )
 
 
 def list_messages(
@@ -58,7 +55,9 @@ def list_messages(
     query = select(OutboxMessage)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    return _page(session, query.order_by(OutboxMessage.occurred_at.desc()), limit, offset)
+    return fetch_page(
+        session, query.order_by(OutboxMessage.occurred_at.desc()), limit=limit, offset=offset
+    )
 
 
 def message_counts(session: Session) -> dict[MessageStatus, int]:

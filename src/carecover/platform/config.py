@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     log_json: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    forwarded_allow_ips: str | None = None
 
     @property
     def is_production(self) -> bool:

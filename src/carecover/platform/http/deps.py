@@ -20,7 +20,7 @@ from carecover.platform.auth.service import Principal
 from carecover.platform.auth.tokens import decode_access_token
 from carecover.platform.config import Settings
 from carecover.platform.context import Actor
-from carecover.platform.db.session import Database
+from carecover.platform.db.session import Database, session_scope
 from carecover.platform.errors import Forbidden, InvalidToken, Unauthenticated
 from carecover.platform.i18n import negotiate, normalise_language
 
@@ -36,15 +36,8 @@ def get_database_dep(request: Request) -> Database:
 
 
 def get_db_session(request: Request) -> Iterator[Session]:
-    session = get_database_dep(request).session()
-    try:
+    with session_scope(get_database_dep(request)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
