@@ -6,16 +6,26 @@ BIN := $(VENV)/bin
 STAMP := .make
 PYTEST_ARGS ?=
 
-.PHONY: install assets run serve worker test test-sqlite test-postgres lint format bench clean browser
+.PHONY: install assets run worker test lint format bench clean browser constraints
 
 install: $(STAMP)/venv $(STAMP)/assets
 
-$(STAMP)/venv: pyproject.toml
+$(STAMP)/venv: pyproject.toml constraints.txt
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
+
+# Re-resolve the dependencies in a scratch venv and record the versions as constraints.
+constraints:
+	rm -rf $(STAMP)/lock && $(PYTHON) -m venv $(STAMP)/lock
+	$(STAMP)/lock/bin/python -m pip install --quiet --upgrade pip
+	$(STAMP)/lock/bin/python -m pip install --quiet -e '.[dev]'
+	( echo "# Versions the test suite last passed with; 'make install' uses this file as pip constraints."; \
+	  echo "# Regenerate after changing dependencies: make constraints"; \
+	  $(STAMP)/lock/bin/python -m pip freeze --exclude-editable | grep -v '^carecover' ) > constraints.txt
+	rm -rf $(STAMP)/lock
 
 $(STAMP)/assets: package.json package-lock.json scripts/copy_assets.sh
 	@mkdir -p $(STAMP)
