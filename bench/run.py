@@ -78,12 +78,14 @@ def bench_field_encryption() -> list[Result]:
     base = rate(lambda: raw.encrypt(nonce, plaintext, aad))
     blob = cipher.encrypt("13812345678", ref)
     dec = rate(lambda: cipher.decrypt(blob, ref))
+    sealed = raw.encrypt(nonce, plaintext, aad)
+    raw_dec = rate(lambda: raw.decrypt(nonce, sealed, aad))
     key = os.urandom(32)
     bidx = rate(lambda: cipher.blind_index("138 1234 5678", purpose="phone"))
     hm = rate(lambda: hmac.new(key, b"13812345678", hashlib.sha256).hexdigest())
     return [
         result("field_encrypt", ours, "ops/s", "raw AES-256-GCM encrypt", base, "ratio >= 0.3"),
-        result("field_decrypt", dec, "ops/s", "raw AES-256-GCM encrypt", base, "ratio >= 0.3"),
+        result("field_decrypt", dec, "ops/s", "raw AES-256-GCM decrypt", raw_dec, "ratio >= 0.3"),
         result("blind_index", bidx, "ops/s", "raw HMAC-SHA256", hm, "ratio >= 0.2"),
     ]
 
