@@ -180,3 +180,11 @@ def test_schedule_fires_once_per_slot_even_with_two_workers(fresh_db: Database) 
         s.execute(update(Job).values(run_at=utc_now()))
     run_due_jobs(fresh_db, worker_id="w")
     assert marked(fresh_db, "tests.nightly_ran") == 1
+
+
+def test_bad_cron_expression_fails_at_declaration() -> None:
+    with pytest.raises(ValueError, match="cron"):
+
+        @job("tests.bad_cron", cron="61 * * * *")
+        def never(session: Session) -> None:
+            raise AssertionError("never registered")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cronsim import CronSim, CronSimError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,9 +34,10 @@ def job(
     """Register ``func(session, **args)`` as job ``name``; with ``cron`` it also runs on schedule
     (five-field cron in UTC)."""
     if cron is not None:
-        from cronsim import CronSim  # validate early: a bad expression fails at import time
-
-        CronSim(cron, utc_now())
+        try:  # validate early: a bad expression fails when the module is imported
+            CronSim(cron, utc_now())
+        except CronSimError as exc:
+            raise ValueError(f"bad cron expression {cron!r} for job {name!r}: {exc}") from exc
 
     def register(func: JobFunc) -> JobFunc:
         existing = _JOBS.get(name)
