@@ -29,6 +29,7 @@ DOMAIN_FILES = {
     "cli.py",
     "jobs.py",
     "demo.py",
+    "catalogue.py",
 }
 DOMAIN_DIRS = {"templates", "locales", "service", "fixtures", "__pycache__"}
 NOT_DOMAINS = {"platform", "entrypoints", "migrations", "integrations", "__pycache__"}

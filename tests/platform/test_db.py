@@ -32,7 +32,7 @@ def test_migrations_match_the_models(database: Database) -> None:
 def test_migrations_go_down_and_up_again(db_factory: DatabaseFactory) -> None:
     url = db_factory.empty()
     migrate.upgrade(url)
-    assert migrate.current_heads(url) == ["0001"]
+    assert migrate.current_heads(url) == [migrate.head_revision()]
     migrate.downgrade(url, "base")
     assert migrate.current_heads(url) == []
     db = Database(url)
@@ -41,7 +41,7 @@ def test_migrations_go_down_and_up_again(db_factory: DatabaseFactory) -> None:
     finally:
         db.dispose()
     migrate.upgrade(url)
-    assert migrate.current_heads(url) == ["0001"]
+    assert migrate.current_heads(url) == [migrate.head_revision()]
 
 
 def test_constraint_names_follow_the_convention(database: Database) -> None:

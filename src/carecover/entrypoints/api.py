@@ -7,10 +7,13 @@ from fastapi.responses import JSONResponse
 
 from carecover import __version__
 from carecover.accounts import api as accounts_api
+from carecover.benefits import api as benefits_api
+from carecover.customers import api as customers_api
 from carecover.operations import api as operations_api
 from carecover.platform.db.session import Database
 from carecover.platform.http.deps import request_language
 from carecover.platform.http.problems import problem_response
+from carecover.vehicles import api as vehicles_api
 
 API_PREFIX = "/api/v1"
 FORM_PATHS = (accounts_api.TOKEN_PATH,)
@@ -20,6 +23,9 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(accounts_api.router)
     router.include_router(operations_api.router)
+    router.include_router(customers_api.router)
+    router.include_router(vehicles_api.router)
+    router.include_router(benefits_api.router)
     return router
 
 

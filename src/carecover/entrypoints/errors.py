@@ -95,7 +95,14 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 401 and _is_api(request):
             headers.setdefault("WWW-Authenticate", "Bearer")
-        return _respond(request, exc.status_code, exc.code, exc.params, headers=headers or None)
+        return _respond(
+            request,
+            exc.status_code,
+            exc.code,
+            exc.params,
+            extra=exc.problem_extra(request_language(request)),
+            headers=headers or None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

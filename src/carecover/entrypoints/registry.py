@@ -10,6 +10,9 @@ MODEL_MODULES = (
     "carecover.platform.events.models",
     "carecover.platform.jobs.models",
     "carecover.accounts.models",
+    "carecover.customers.models",
+    "carecover.vehicles.models",
+    "carecover.benefits.models",
 )
 
 HANDLER_AND_JOB_MODULES = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
 
 
@@ -21,6 +23,10 @@ class AppError(Exception):
         return f"error.{self.code}"
 
     headers: dict[str, str] | None = None
+
+    def problem_extra(self, lang: str) -> dict[str, Any] | None:
+        """Extra members for the problem document (field errors, for example)."""
+        return None
 
 
 class BadRequest(AppError):
@@ -80,3 +86,61 @@ class TooManyAttempts(AppError):
 class CsrfFailed(AppError):
     status_code = 403
     code = "csrf_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One invalid field: where, a stable code (message key ``invalid.<code>``) and parameters."""
+
+    field: str
+    code: str
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+
+class InvalidFields(AppError):
+    """Input that is well-formed but wrong (bad check digit, impossible date …): 422 with one
+    entry per field, each message in the caller's language."""
+
+    status_code = 422
+    code = "validation_failed"
+
+    def __init__(self, *problems: FieldProblem) -> None:
+        super().__init__(", ".join(f"{p.field}: {p.code}" for p in problems))
+        self.problems = problems
+
+    def problem_extra(self, lang: str) -> dict[str, Any]:
+        from carecover.platform.i18n import translate
+
+        return {
+            "errors": [
+                {
+                    "loc": ["body", *p.field.split(".")],
+                    "type": p.code,
+                    "msg": translate(f"invalid.{p.code}", lang, **p.params),
+                }
+                for p in self.problems
+            ]
+        }
+
+
+class DuplicateField(Conflict):
+    """A value that must be unique already exists (a VIN, an ID number …): 409."""
+
+    code = "duplicate"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(None, field=field)
+        self.field = field
+
+    def problem_extra(self, lang: str) -> dict[str, Any]:
+        from carecover.platform.i18n import translate
+
+        return {
+            "errors": [
+                {
+                    "loc": ["body", *self.field.split(".")],
+                    "type": "duplicate",
+                    "msg": translate("invalid.duplicate", lang),
+                }
+            ]
+        }

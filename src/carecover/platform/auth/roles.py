@@ -73,10 +73,12 @@ class Permission(StrEnum):
     audit_read = "audit_read"
     jobs_read = "jobs_read"
     operations_manage = "operations_manage"
+    customers_read = "customers_read"
+    customers_manage = "customers_manage"
 
 
 _EVERYONE = frozenset({Permission.profile_manage})
-_STAFF = _EVERYONE | {Permission.staff_console}
+_STAFF = _EVERYONE | {Permission.staff_console, Permission.customers_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.owner: _EVERYONE | {Permission.owner_app},
@@ -86,10 +88,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.adjuster: _STAFF,
     Role.dispatcher: _STAFF,
     Role.network_manager: _STAFF | {Permission.users_read, Permission.organisations_manage},
-    Role.customer_ops: _STAFF | {Permission.users_read},
+    Role.customer_ops: _STAFF | {Permission.users_read, Permission.customers_manage},
     Role.auditor: _STAFF | {Permission.users_read, Permission.audit_read, Permission.jobs_read},
     Role.admin: _STAFF
     | {
+        Permission.customers_manage,
         Permission.users_read,
         Permission.users_manage,
         Permission.organisations_manage,

@@ -1,0 +1,1 @@
+"""Benefits: the service catalogue, packages built from it, and each vehicle's entitlements."""

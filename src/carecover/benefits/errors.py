@@ -1,0 +1,34 @@
+"""Errors raised by entitlement use cases."""
+
+from __future__ import annotations
+
+from carecover.platform.errors import AppError, Conflict, NotFound
+
+
+class UnknownPackage(NotFound):
+    code = "unknown_package"
+
+
+class NotEntitled(Conflict):
+    """No active grant covers this service for this vehicle."""
+
+    code = "not_entitled"
+
+
+class QuotaExhausted(Conflict):
+    """The grant covers the service but this period's quota is used up."""
+
+    code = "quota_exhausted"
+
+
+class DuplicateUse(Conflict):
+    """This order reference already used an entitlement (uses are idempotent per reference)."""
+
+    code = "duplicate_use"
+
+
+class IncidentRequired(AppError):
+    """Per-incident quotas need the incident the use belongs to."""
+
+    status_code = 422
+    code = "incident_required"

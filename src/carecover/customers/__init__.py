@@ -1,0 +1,1 @@
+"""Customers: the people insured (party records), their addresses and their PIPL consents."""
