@@ -13,6 +13,7 @@ from carecover.operations import api as operations_api
 from carecover.platform.db.session import Database
 from carecover.platform.http.deps import request_language
 from carecover.platform.http.problems import problem_response
+from carecover.policies import api as policies_api
 from carecover.vehicles import api as vehicles_api
 
 API_PREFIX = "/api/v1"
@@ -25,6 +26,7 @@ def api_router() -> APIRouter:
     router.include_router(operations_api.router)
     router.include_router(customers_api.router)
     router.include_router(vehicles_api.router)
+    router.include_router(policies_api.router)
     router.include_router(benefits_api.router)
     return router
 

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "carecover.accounts.models",
     "carecover.customers.models",
     "carecover.vehicles.models",
+    "carecover.policies.models",
     "carecover.benefits.models",
 )
 
@@ -19,6 +20,8 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.platform.auth.jobs",
     "carecover.platform.events.jobs",
     "carecover.accounts.handlers",
+    "carecover.policies.jobs",
+    "carecover.benefits.handlers",
 )
 
 
