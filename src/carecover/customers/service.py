@@ -82,7 +82,7 @@ def _ref(customer_id: uuid.UUID, column: str) -> FieldRef:
     return FieldRef(TABLE, column, str(customer_id))
 
 
-def _apply_address(customer: Customer, parsed: ParsedAddress) -> None:
+def apply_address(customer: Customer, parsed: ParsedAddress) -> None:
     customer.province = parsed.province
     customer.city = parsed.city
     customer.district = parsed.district
@@ -110,7 +110,7 @@ def build_customer(data: CustomerCreate, *, customer_id: uuid.UUID, customer_no:
         customer.id_number_enc = cipher.encrypt(identity.id_number, _ref(customer_id, "id_number"))
         customer.id_number_bidx = cipher.blind_index(identity.id_number, purpose="id_number")
     if identity.address:
-        _apply_address(customer, identity.address)
+        apply_address(customer, identity.address)
     return customer
 
 
@@ -145,7 +145,7 @@ def update(session: Session, actor: Actor, customer: Customer, data: CustomerUpd
         customer.mobile_bidx = cipher.blind_index(identity.mobile, purpose="mobile")
         changed.append("mobile")
     if identity.address is not None:
-        _apply_address(customer, identity.address)
+        apply_address(customer, identity.address)
         changed.append("address")
     if data.language is not None and data.language != customer.language:
         customer.language = data.language

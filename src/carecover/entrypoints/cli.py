@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from typing import Annotated
 
 import typer
@@ -15,6 +16,14 @@ from carecover import __version__
 from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from carecover.entrypoints import registry
+from carecover.entrypoints.seed.world import (
+    WorldSpec,
+    clear_world,
+    link_demo_owners,
+    seed_world,
+    world_size,
+)
+from carecover.platform.clock import utc_now
 from carecover.platform.config import ConfigError, get_settings
 from carecover.platform.context import Actor
 from carecover.platform.db import get_database, session_scope
@@ -64,14 +73,22 @@ def db_current() -> None:
 
 
 @app.command()
-def seed() -> None:
-    """Create the demo world (demo organisations and one account per role). Idempotent."""
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="Also build the demo world.")] = False,
+    customers: Annotated[int, typer.Option(min=1, max=5_000_000)] = 2000,
+    cities: Annotated[int, typer.Option(min=1, max=338)] = 3,
+    seed_value: Annotated[int, typer.Option("--seed")] = 2026,
+    reset: Annotated[bool, typer.Option(help="Delete the existing world first.")] = False,
+) -> None:
+    """Create demo accounts (one per role); with --demo, a deterministic world of customers,
+    cars, policies and packages over real cities. Idempotent: an existing world is kept unless
+    --reset is given."""
     settings = get_settings()
+    lang = settings.default_language
     if settings.is_production:
-        console.print("[red]" + translate("cli.seed.refused", settings.default_language) + "[/red]")
+        console.print("[red]" + translate("cli.seed.refused", lang) + "[/red]")
         raise typer.Exit(code=1)
     registry.load_all()
-    lang = settings.default_language
     with Progress(console=console) as progress:
         task = progress.add_task(translate("cli.seed.accounts", lang), total=len(DEMO_ACCOUNTS))
         with session_scope() as session:
@@ -81,6 +98,38 @@ def seed() -> None:
     console.print(
         "[green]"
         + translate("cli.seed.done", lang, created=created, total=len(DEMO_ACCOUNTS))
+        + "[/green]"
+    )
+    if demo:
+        build_world(customers=customers, cities=cities, seed_value=seed_value, reset=reset)
+
+
+def build_world(*, customers: int, cities: int, seed_value: int, reset: bool) -> None:
+    lang = get_settings().default_language
+    with session_scope() as session:
+        existing = world_size(session)
+        if existing and not reset:
+            console.print(translate("cli.world.exists", lang, customers=existing))
+            return
+        if existing:
+            clear_world(session)
+    spec = WorldSpec(customers=customers, cities=cities, seed=seed_value, now=utc_now())
+    started = time.perf_counter()
+    with Progress(console=console) as progress, session_scope() as session:
+        task = progress.add_task(translate("cli.world.building", lang), total=customers)
+        rows = seed_world(session, spec, progress=lambda n: progress.advance(task, n))
+        link_demo_owners(session)
+    elapsed = time.perf_counter() - started
+    console.print(
+        "[green]"
+        + translate(
+            "cli.world.done",
+            lang,
+            customers=customers,
+            cities=cities,
+            rows=rows,
+            seconds=f"{elapsed:.1f}",
+        )
         + "[/green]"
     )
 

@@ -1,0 +1,1 @@
+"""The demo world: a deterministic population of customers, cars, policies and partners."""

@@ -1,0 +1,77 @@
+"""Writing many rows fast: COPY on PostgreSQL, executemany everywhere else.
+
+Rows come from ORM objects built by the domain services (so they are validated and encrypted the
+same way as one-by-one writes); Python-side column defaults are applied here because objects that
+never pass through a flush do not get them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from carecover.platform.db import Base
+
+
+def row_of(obj: Base) -> dict[str, Any]:
+    """The column values of an unflushed ORM object, with Python-side defaults applied."""
+    table: Table = obj.__table__  # type: ignore[assignment]
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        value = getattr(obj, column.key, None)
+        if value is None and column.default is not None:
+            default = column.default
+            arg: Any = getattr(default, "arg", None)
+            # Callable defaults are wrapped by SQLAlchemy to take an execution context.
+            value = arg(None) if getattr(default, "is_callable", False) else arg
+        row[column.name] = value
+    return row
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict | list):
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    return value
+
+
+class BulkWriter:
+    """Appends rows to tables in the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.rows_written = 0
+
+    def write(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            self._copy(table, rows)
+        else:
+            self.session.execute(insert(table), list(rows))
+        self.rows_written += len(rows)
+
+    def write_objects(self, objects: Iterable[Base]) -> None:
+        """Group objects by table (in the order tables first appear) and write each group."""
+        groups: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
+        for obj in objects:
+            table: Table = obj.__table__  # type: ignore[assignment]
+            groups.setdefault(table.name, (table, []))[1].append(row_of(obj))
+        for table, rows in groups.values():
+            self.write(table, rows)
+
+    def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        columns = [c.name for c in table.columns]
+        raw = self.session.connection().connection.driver_connection
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([_copy_value(row[name]) for name in columns])
