@@ -37,7 +37,7 @@ assets: $(STAMP)/assets
 
 run: install
 	$(BIN)/carecover db upgrade
-	$(BIN)/carecover seed
+	$(BIN)/carecover seed --demo --customers 2000 --cities 3
 	$(BIN)/carecover serve
 
 worker: install

@@ -16,6 +16,7 @@ from carecover.accounts import web as accounts_web
 from carecover.entrypoints import registry
 from carecover.entrypoints.api import FORM_PATHS, api_router, health
 from carecover.entrypoints.errors import install_error_handlers
+from carecover.entrypoints.web import customers as customer_pages
 from carecover.entrypoints.web import faces
 from carecover.operations import web as operations_web
 from carecover.platform.config import Settings, get_settings
@@ -96,5 +97,6 @@ def create_app(
     app.include_router(api_router())
     app.include_router(accounts_web.router)
     app.include_router(faces.router)
+    app.include_router(customer_pages.router)
     app.include_router(operations_web.router)
     return app

@@ -39,6 +39,7 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["merge_query"] = merge_query
+    env.filters["money"] = money
     env.globals.update(
         translate=translate,
         LANGUAGES=SUPPORTED_LANGUAGES,
@@ -52,3 +53,12 @@ def merge_query(params: Mapping[str, object], **changes: object) -> str:
     """Query string from ``params`` with ``changes`` applied; empty values are dropped."""
     merged = {**params, **changes}
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def money(fen: int | None) -> str:
+    """Integer fen as yuan for display: 123456 → ¥1,234.56."""
+    if fen is None:
+        return "—"
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{yuan:,}.{cents:02d}"
