@@ -10,6 +10,7 @@ from carecover.accounts import api as accounts_api
 from carecover.benefits import api as benefits_api
 from carecover.customers import api as customers_api
 from carecover.operations import api as operations_api
+from carecover.partners import api as partners_api
 from carecover.platform.db.session import Database
 from carecover.platform.http.deps import request_language
 from carecover.platform.http.problems import problem_response
@@ -27,6 +28,7 @@ def api_router() -> APIRouter:
     router.include_router(customers_api.router)
     router.include_router(vehicles_api.router)
     router.include_router(policies_api.router)
+    router.include_router(partners_api.router)
     router.include_router(benefits_api.router)
     return router
 

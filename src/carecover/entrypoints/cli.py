@@ -79,6 +79,9 @@ def seed(
     cities: Annotated[int, typer.Option(min=1, max=338)] = 3,
     seed_value: Annotated[int, typer.Option("--seed")] = 2026,
     reset: Annotated[bool, typer.Option(help="Delete the existing world first.")] = False,
+    processes: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes that build rows in parallel.")
+    ] = 1,
 ) -> None:
     """Create demo accounts (one per role); with --demo, a deterministic world of customers,
     cars, policies and packages over real cities. Idempotent: an existing world is kept unless
@@ -101,10 +104,18 @@ def seed(
         + "[/green]"
     )
     if demo:
-        build_world(customers=customers, cities=cities, seed_value=seed_value, reset=reset)
+        build_world(
+            customers=customers,
+            cities=cities,
+            seed_value=seed_value,
+            reset=reset,
+            processes=processes,
+        )
 
 
-def build_world(*, customers: int, cities: int, seed_value: int, reset: bool) -> None:
+def build_world(
+    *, customers: int, cities: int, seed_value: int, reset: bool, processes: int
+) -> None:
     lang = get_settings().default_language
     with session_scope() as session:
         existing = world_size(session)
@@ -117,7 +128,9 @@ def build_world(*, customers: int, cities: int, seed_value: int, reset: bool) ->
     started = time.perf_counter()
     with Progress(console=console) as progress, session_scope() as session:
         task = progress.add_task(translate("cli.world.building", lang), total=customers)
-        rows = seed_world(session, spec, progress=lambda n: progress.advance(task, n))
+        rows = seed_world(
+            session, spec, processes=processes, progress=lambda n: progress.advance(task, n)
+        )
         link_demo_owners(session)
     elapsed = time.perf_counter() - started
     console.print(

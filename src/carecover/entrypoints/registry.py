@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "carecover.platform.jobs.models",
     "carecover.accounts.models",
     "carecover.customers.models",
+    "carecover.partners.models",
     "carecover.vehicles.models",
     "carecover.policies.models",
     "carecover.benefits.models",

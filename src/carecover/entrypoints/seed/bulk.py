@@ -59,14 +59,13 @@ class BulkWriter:
             self.session.execute(insert(table), list(rows))
         self.rows_written += len(rows)
 
-    def write_objects(self, objects: Iterable[Base]) -> None:
-        """Group objects by table (in the order tables first appear) and write each group."""
-        groups: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
-        for obj in objects:
-            table: Table = obj.__table__  # type: ignore[assignment]
-            groups.setdefault(table.name, (table, []))[1].append(row_of(obj))
-        for table, rows in groups.values():
-            self.write(table, rows)
+    def write_rows(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Group (table name, values) rows by table, in first-seen order, and write each group."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for name, row in rows:
+            groups.setdefault(name, []).append(row)
+        for name, group in groups.items():
+            self.write(Base.metadata.tables[name], group)
 
     def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         columns = [c.name for c in table.columns]

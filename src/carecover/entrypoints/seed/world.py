@@ -7,12 +7,14 @@ addresses and cars are invented; identifiers are valid (check digits, plate form
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
@@ -25,7 +27,7 @@ from carecover.customers import service as customer_service
 from carecover.customers.models import Customer
 from carecover.customers.schemas import CustomerCreate
 from carecover.entrypoints.seed import data
-from carecover.entrypoints.seed.bulk import BulkWriter
+from carecover.entrypoints.seed.bulk import BulkWriter, row_of
 from carecover.platform.auth.models import User
 from carecover.platform.cn import resident_id_check_digit, with_check_digit
 from carecover.platform.db import Base
@@ -48,6 +50,22 @@ PROVINCE_PLATE = {
     "53": "云", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新",
 }  # fmt: skip
 TPL_LIMITS = (1_000_000_00, 1_500_000_00, 2_000_000_00, 3_000_000_00)
+Row = tuple[str, dict[str, Any]]  # (table name, values): plain data, so it pickles
+CUSTOMERS = Customer.__tablename__
+VEHICLES = Vehicle.__tablename__
+POLICIES = Policy.__tablename__
+COVERAGES = PolicyCoverage.__tablename__
+GRANTS = Grant.__tablename__
+GRANT_ITEMS = GrantItem.__tablename__
+POLICY_DEFAULTS: dict[str, Any] = {
+    "status": PolicyStatus.active.value,
+    "quote_valid_until": None,
+    "cancelled_at": None,
+    "cancel_reason": None,
+    "refund_fen": 0,
+    "renewal_of_id": None,
+    "renewed_by_id": None,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +88,9 @@ def choose_cities(count: int, seed: int) -> list[City]:
 class WorldBuilder:
     """Builds one customer's records at a time; everything derives from the seed and a serial."""
 
-    def __init__(self, spec: WorldSpec) -> None:
+    def __init__(self, spec: WorldSpec, *, chunk_seed: str | None = None) -> None:
         self.spec = spec
-        self.rng = random.Random(spec.seed)
+        self.rng = random.Random(chunk_seed or str(spec.seed))
         self.cities = choose_cities(spec.cities, spec.seed)
         weights = [{1: 8, 2: 5, 3: 3}.get(c.tier, 1) for c in self.cities]
         self.city_weights = weights
@@ -140,18 +158,18 @@ class WorldBuilder:
             vehicle_id=self._uuid(),
         )
 
-    def policies(self, n: int, car: Vehicle) -> list[Base]:
+    def policies(self, n: int, car: Vehicle) -> list[Row]:
         """Compulsory cover for every car; commercial cover (with its package) for most."""
         rng = self.rng
         start = self.spec.now - timedelta(days=rng.randrange(0, 360), hours=rng.randrange(24))
-        objects: list[Base] = []
+        end = start + relativedelta(years=1)
+        rows: list[Row] = []
         products = [("CTPL_2020", [CoverageRequest(coverage=Coverage.compulsory_liability)])]
         if rng.random() < 0.8:
+            limit = rng.choice(TPL_LIMITS)
             requests = [
                 CoverageRequest(coverage=Coverage.vehicle_damage),
-                CoverageRequest(
-                    coverage=Coverage.third_party_liability, limit_fen=rng.choice(TPL_LIMITS)
-                ),
+                CoverageRequest(coverage=Coverage.third_party_liability, limit_fen=limit),
             ]
             if rng.random() < 0.4:
                 requests.append(
@@ -163,84 +181,126 @@ class WorldBuilder:
         for index, (code, requests) in enumerate(products):
             kind = PolicyKind.compulsory if code == "CTPL_2020" else PolicyKind.commercial
             lines = [(req, *policy_service.price_line(car, req, start)) for req in requests]
-            policy = Policy(
-                id=self._uuid(),
-                policy_no=f"{'PC' if kind is PolicyKind.compulsory else 'PM'}{n:010d}{index}",
-                product_code=code,
-                kind=kind,
-                vehicle_id=car.id,
-                holder_id=car.owner_id,
-                status=PolicyStatus.active,
-                starts_at=start,
-                ends_at=start + relativedelta(years=1),
-                premium_fen=sum(p for _, p, _, _ in lines),
-                bound_at=start - timedelta(days=1),
-            )
-            objects.append(policy)
-            objects.extend(
-                PolicyCoverage(
-                    id=self._uuid(),
-                    policy_id=policy.id,
-                    coverage=req.coverage,
-                    limit_fen=limit,
-                    deductible_fen=req.deductible_fen,
-                    seats=req.seats,
-                    premium_fen=premium,
-                    explanation=why,
+            policy_id = self._uuid()
+            prefix = "PC" if kind is PolicyKind.compulsory else "PM"
+            rows.append(
+                (
+                    POLICIES,
+                    {
+                        **POLICY_DEFAULTS,
+                        "id": policy_id,
+                        "policy_no": f"{prefix}{n:010d}{index}",
+                        "product_code": code,
+                        "kind": kind.value,
+                        "vehicle_id": car.id,
+                        "holder_id": car.owner_id,
+                        "starts_at": start,
+                        "ends_at": end,
+                        "premium_fen": sum(p for _, p, _, _ in lines),
+                        "bound_at": start - timedelta(days=1),
+                        "created_at": self.spec.now,
+                        "updated_at": self.spec.now,
+                    },
                 )
-                for req, premium, limit, why in lines
+            )
+            rows.extend(
+                (
+                    COVERAGES,
+                    {
+                        "id": self._uuid(),
+                        "policy_id": policy_id,
+                        "coverage": req.coverage.value,
+                        "limit_fen": limit_fen,
+                        "deductible_fen": req.deductible_fen,
+                        "seats": req.seats,
+                        "premium_fen": premium,
+                        "explanation": why,
+                    },
+                )
+                for req, premium, limit_fen, why in lines
             )
             if kind is PolicyKind.commercial:
-                objects.extend(self._grant(car, policy))
-        return objects
+                rows.extend(self._grant(car, policy_id, start))
+        return rows
 
-    def _grant(self, car: Vehicle, policy: Policy) -> list[Base]:
+    def _grant(self, car: Vehicle, policy_id: uuid.UUID, start: datetime) -> list[Row]:
         definition = package(default_package(car))
-        grant = Grant(
-            id=self._uuid(), vehicle_id=car.id, package_code=definition.code, policy_id=policy.id,
-            valid_from=policy.starts_at,
-            valid_until=policy.starts_at + relativedelta(months=definition.validity_months),
-        )  # fmt: skip
-        items: list[Base] = [
-            GrantItem(
-                id=self._uuid(),
-                grant_id=grant.id,
-                service=i.service,
-                quota=i.quota,
-                period=i.period,
-                rules=dict(i.rules),
+        grant_id = self._uuid()
+        grant = {
+            "id": grant_id,
+            "vehicle_id": car.id,
+            "package_code": definition.code,
+            "policy_id": policy_id,
+            "valid_from": start,
+            "valid_until": start + relativedelta(months=definition.validity_months),
+            "revoked_at": None,
+            "created_at": self.spec.now,
+        }
+        items: list[Row] = [
+            (
+                GRANT_ITEMS,
+                {
+                    "id": self._uuid(),
+                    "grant_id": grant_id,
+                    "service": i.service.value,
+                    "quota": i.quota,
+                    "period": i.period.value,
+                    "rules": dict(i.rules),
+                },
             )
             for i in definition.items
         ]
-        return [grant, *items]
+        return [(GRANTS, grant), *items]
 
 
-def generate(spec: WorldSpec, *, chunk: int = 2000) -> Iterator[tuple[int, list[Base]]]:
-    """Yield (customers in chunk, objects) so callers can write and report progress."""
-    builder = WorldBuilder(spec)
-    objects: list[Base] = []
-    count = 0
-    for n in range(1, spec.customers + 1):
+def _chunk(spec: WorldSpec, first: int, last: int) -> list[Row]:
+    """Rows for customers ``first``..``last``; each chunk has its own seeded generator, so the
+    world is the same whichever process builds which chunk."""
+    builder = WorldBuilder(spec, chunk_seed=f"{spec.seed}:{first}")
+    rows: list[Row] = []
+    for n in range(first, last + 1):
         customer = builder.customer(n)
         car = builder.vehicle(n, customer)
-        objects.append(customer)
-        objects.append(car)
-        objects.extend(builder.policies(n, car))
-        count += 1
-        if count == chunk:
-            yield count, objects
-            objects, count = [], 0
-    if count:
-        yield count, objects
+        rows.append((CUSTOMERS, row_of(customer)))
+        rows.append((VEHICLES, row_of(car)))
+        rows.extend(builder.policies(n, car))
+    return rows
+
+
+def _chunk_job(args: tuple[WorldSpec, int, int]) -> tuple[int, list[Row]]:
+    spec, first, last = args
+    return last - first + 1, _chunk(spec, first, last)
+
+
+def generate(
+    spec: WorldSpec, *, chunk: int = 2000, processes: int = 1
+) -> Iterator[tuple[int, list[Row]]]:
+    """Yield (customers in chunk, rows) in order; with ``processes`` > 1 the chunks are built in
+    worker processes while the caller writes."""
+    jobs = [
+        (spec, first, min(first + chunk - 1, spec.customers))
+        for first in range(1, spec.customers + 1, chunk)
+    ]
+    if processes <= 1 or len(jobs) == 1:
+        for job in jobs:
+            yield _chunk_job(job)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        yield from pool.imap(_chunk_job, jobs)
 
 
 def seed_world(
-    session: Session, spec: WorldSpec, *, progress: Callable[[int], None] | None = None
+    session: Session,
+    spec: WorldSpec,
+    *,
+    processes: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the world in the caller's transaction; returns how many rows were written."""
     writer = BulkWriter(session)
-    for done, objects in generate(spec):
-        writer.write_objects(objects)
+    for done, rows in generate(spec, processes=processes):
+        writer.write_rows(rows)
         if progress is not None:
             progress(done)
     return writer.rows_written
