@@ -52,7 +52,7 @@ def live_server(
     }
     cli = [sys.executable, "-m", "carecover.entrypoints.cli"]
     started = time.monotonic()
-    for step in (["db", "upgrade"], ["seed"]):
+    for step in (["db", "upgrade"], ["seed", "--demo", "--customers", "60", "--cities", "2"]):
         subprocess.run([*cli, *step], env=env, check=True, capture_output=True, timeout=120)
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(

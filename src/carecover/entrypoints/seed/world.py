@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from carecover.benefits.catalogue import package
@@ -28,7 +28,8 @@ from carecover.customers.models import Customer
 from carecover.customers.schemas import CustomerCreate
 from carecover.entrypoints.seed import data
 from carecover.entrypoints.seed.bulk import BulkWriter, row_of
-from carecover.platform.auth.models import User
+from carecover.entrypoints.seed.partners import link_demo_partners, partner_rows
+from carecover.platform.auth.models import Organisation, OrganisationKind, User
 from carecover.platform.cn import resident_id_check_digit, with_check_digit
 from carecover.platform.db import Base
 from carecover.platform.geo import City, ParsedAddress, prefecture_cities
@@ -299,14 +300,19 @@ def seed_world(
 ) -> int:
     """Write the world in the caller's transaction; returns how many rows were written."""
     writer = BulkWriter(session)
+    writer.write_rows(partner_rows(choose_cities(spec.cities, spec.seed), spec.seed, spec.now))
     for done, rows in generate(spec, processes=processes):
         writer.write_rows(rows)
         if progress is not None:
             progress(done)
+    link_demo_partners(session, spec.now)
     return writer.rows_written
 
 
 WORLD_TABLES = (
+    "partner_qualifications",
+    "partner_locations",
+    "partners",
     "benefit_uses",
     "benefit_quota_counters",
     "benefit_grant_items",
@@ -326,9 +332,16 @@ def world_size(session: Session) -> int:
 
 
 def clear_world(session: Session) -> None:
-    """Remove every demo-world row (accounts, organisations and the audit log stay)."""
+    """Remove every demo-world row, and the partner organisations nobody signs in to (accounts,
+    their organisations and the audit log stay)."""
     for name in WORLD_TABLES:
         session.execute(Base.metadata.tables[name].delete())
+    with_users = select(User.organisation_id).where(User.organisation_id.is_not(None))
+    session.execute(
+        delete(Organisation).where(
+            Organisation.kind == OrganisationKind.partner, Organisation.id.not_in(with_users)
+        )
+    )
 
 
 DEMO_OWNERS = (("owner", "C0000000001"), ("owner.en", "C0000000002"))
