@@ -206,7 +206,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120)
 
 
 def bench_startup() -> list[Result]:
-    """`make run` after install: db upgrade + seed + serve until /healthz answers."""
+    """`make run` after install: db upgrade + seed (the 2,000-customer world) + serve until
+    /healthz answers."""
     env = {
         **os.environ,
         "CARECOVER_DATABASE_URL": f"sqlite:///{WORK / 'startup.db'}",
@@ -216,7 +217,8 @@ def bench_startup() -> list[Result]:
     port = _free_port()
     start = time.perf_counter()
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*cli, "seed"], env=env, check=True, capture_output=True)
+    make_run_seed = ["seed", "--demo", "--customers", "2000", "--cities", "3"]
+    subprocess.run([*cli, *make_run_seed], env=env, check=True, capture_output=True)
     proc = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],
         env=env,
@@ -261,10 +263,78 @@ def bench_startup() -> list[Result]:
     ]
 
 
+def _fresh_pg_database(admin_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate.upgrade(url)
+    return url
+
+
+def bench_seed(pg_url: str | None, customers: int) -> list[Result]:
+    """Demo-world seeding (generate + validate + encrypt + COPY) against a raw COPY of the very
+    same rows into an empty database."""
+    from carecover.entrypoints.seed.bulk import BulkWriter
+    from carecover.entrypoints.seed.world import WorldSpec, generate, seed_world
+    from carecover.platform.clock import utc_now
+
+    if pg_url is None:
+        return []
+    spec = WorldSpec(customers=customers, cities=30, seed=2026, now=utc_now())
+    ours_db = Database(_fresh_pg_database(pg_url, "cc_bench_seed_world"))
+    start = time.perf_counter()
+    with ours_db.session() as s, s.begin():
+        rows = seed_world(s, spec, processes=2)
+    ours = rows / (time.perf_counter() - start)
+    ours_db.dispose()
+    prepared = [row for _, chunk in generate(spec) for row in chunk]
+    raw_db = Database(_fresh_pg_database(pg_url, "cc_bench_seed_raw"))
+    start = time.perf_counter()
+    with raw_db.session() as s, s.begin():
+        writer = BulkWriter(s)
+        writer.write_rows(prepared)
+    raw = writer.rows_written / (time.perf_counter() - start)
+    raw_db.dispose()
+    per_customer = rows / customers
+    return [
+        result(
+            "seed_world_postgres",
+            ours,
+            "rows/s",
+            "raw COPY of the same rows (pre-built)",
+            raw,
+            f"1,000,000 customers ≈ {1_000_000 * per_customer / ours / 60:.0f} min at this rate",
+        )
+    ]
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL to benchmark against, if one answers."""
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get("CARECOVER_BENCH_DATABASE_URL") or os.environ.get(
+        "CARECOVER_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception:  # noqa: BLE001 - no PostgreSQL here: skip that benchmark
+        return None
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=f"sqlite:///{WORK / 'bench.db'}")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--seed-customers", type=int, default=20_000)
     args = parser.parse_args()
     registry.load_all()
     migrate.upgrade(args.database_url)
@@ -278,6 +348,7 @@ def main() -> None:
         ("outbox", lambda: bench_outbox_and_jobs(db)),
         ("api", lambda: bench_api(db)),
         ("startup", bench_startup),
+        ("seed world", lambda: bench_seed(postgres_url(), args.seed_customers)),
     ]
     with Progress(console=console) as progress:
         task = progress.add_task("benchmarks", total=len(steps))

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str | None = None
+    map_tile_url: str | None = None
+    map_tile_attribution: str = ""
 
     @property
     def is_production(self) -> bool:
