@@ -71,3 +71,10 @@ def test_security_headers(client: TestClient) -> None:
     assert page.headers["x-frame-options"] == "DENY"
     assert "strict-transport-security" not in page.headers  # only in production (HTTPS)
     assert "'unsafe-inline'" in client.get("/docs").headers["content-security-policy"]
+
+
+def test_a_configured_tile_server_is_allowed_to_serve_images(settings: Settings) -> None:
+    tiled = settings.model_copy(update={"map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}.png"})
+    with TestClient(create_app(tiled, Database("sqlite://"), embedded_worker=False)) as c:
+        csp = c.get("/healthz").headers["content-security-policy"]
+    assert "img-src 'self' data: https://tiles.example.cn;" in csp

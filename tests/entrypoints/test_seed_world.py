@@ -11,6 +11,7 @@ from carecover.accounts.demo import seed_demo_accounts
 from carecover.customers import service as customer_service
 from carecover.customers.models import Customer
 from carecover.entrypoints.seed.world import (
+    WorldBuilder,
     WorldSpec,
     clear_world,
     generate,
@@ -84,3 +85,13 @@ def test_seeding_is_idempotent_and_links_the_demo_logins(fresh_db: Database) -> 
     with fresh_db.session() as s:
         assert world_size(s) == 0
         assert count(s, Partner) == 0
+
+
+def test_identifiers_stay_unique_far_beyond_a_small_world() -> None:
+    spec = WorldSpec(customers=1, cities=1, seed=1, now=NOW)
+    builder = WorldBuilder(spec)
+    seen = set()
+    for n in range(1, 1_000_001, 997):  # a spread of serials up to one million
+        customer = builder.customer(n)
+        seen.add(customer.id_number_bidx)
+    assert len(seen) == len(range(1, 1_000_001, 997))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,6 +20,7 @@ from carecover.entrypoints.errors import install_error_handlers
 from carecover.entrypoints.web import customers as customer_pages
 from carecover.entrypoints.web import faces
 from carecover.operations import web as operations_web
+from carecover.partners import web as partners_web
 from carecover.platform.config import Settings, get_settings
 from carecover.platform.db.session import Database
 from carecover.platform.http.middleware import (
@@ -29,6 +31,14 @@ from carecover.platform.http.middleware import (
 from carecover.platform.logging import configure_logging
 from carecover.platform.web.templating import STATIC_DIR
 from carecover.platform.worker import make_worker_id, run_forever
+
+
+def origin_of(url: str | None) -> str | None:
+    """scheme://host[:port] of a URL template such as https://tiles.example/{z}/{x}/{y}.png."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
 def create_app(
@@ -80,7 +90,11 @@ def create_app(
         BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=FORM_PATHS
     )
     app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=settings.is_production,
+        image_origins=tuple(o for o in [origin_of(settings.map_tile_url)] if o),
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -99,4 +113,5 @@ def create_app(
     app.include_router(faces.router)
     app.include_router(customer_pages.router)
     app.include_router(operations_web.router)
+    app.include_router(partners_web.router)
     return app

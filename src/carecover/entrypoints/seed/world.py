@@ -42,6 +42,7 @@ from carecover.vehicles.enums import Powertrain, Usage
 from carecover.vehicles.models import Vehicle
 from carecover.vehicles.schemas import VehicleCreate
 
+BIRTH_DAYS = 15_695  # 1960-01-01 onwards, about 43 years of birth dates
 VIN_BODY = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXY"
 PROVINCE_PLATE = {
@@ -102,7 +103,9 @@ class WorldBuilder:
     def customer(self, n: int) -> Customer:
         rng = self.rng
         city = rng.choices(self.cities, self.city_weights)[0]
-        birth = date(1960, 1, 1) + timedelta(days=rng.randrange(365 * 43))
+        # (birth date, sequence) is unique per serial, so no two customers share an ID number:
+        # 7919 is coprime with BIRTH_DAYS, which makes the day a permutation of n // 1000.
+        birth = date(1960, 1, 1) + timedelta(days=(n // 1000 * 7919) % BIRTH_DAYS)
         first17 = f"{city.adcode[:4]}02{birth:%Y%m%d}{n % 1000:03d}"
         mobile = f"{data.MOBILE_PREFIXES[n % len(data.MOBILE_PREFIXES)]}{n:08d}"
         customer = customer_service.build_customer(

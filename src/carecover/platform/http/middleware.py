@@ -141,22 +141,25 @@ CSP = (
     "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-# Swagger UI boots from an inline script; its page gets a policy that allows exactly that.
-DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+# Swagger UI boots from an inline script: /docs alone gets a policy that allows exactly that.
 
 
 class SecurityHeadersMiddleware:
     """Browser hardening on every response: CSP, no framing, no MIME sniffing, HSTS in prod."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, image_origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.hsts = hsts
+        # Map tiles from a configured tile server are images from another origin.
+        extra = "".join(f" {origin}" for origin in image_origins)
+        self.csp = CSP.replace("img-src 'self' data:", f"img-src 'self' data:{extra}")
+        self.docs_csp = self.csp.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CSP if scope["path"] == "/docs" else CSP
+        policy = self.docs_csp if scope["path"] == "/docs" else self.csp
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
