@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from carecover.partners.enums import PartnerStatus, PartnerType, QualificationKind
 from carecover.partners.models import Partner, PartnerLocation, Qualification
 from carecover.platform.db.paging import fetch_page
-from carecover.platform.geo import EARTH_RADIUS_KM, Point, haversine_km
+from carecover.platform.geo import EARTH_RADIUS_KM, Point, city_by_adcode, haversine_km
 
 #: The first search ring when no radius is given; it doubles until enough sites are found.
 FIRST_RING_KM = 25.0
@@ -197,3 +197,44 @@ def nearest_locations(
         if within_km is not None or len(found) >= limit or radius >= WIDEST_RING_KM:
             return found[:limit]
         radius *= 2
+
+
+def map_sites(
+    session: Session,
+    *,
+    partner_type: PartnerType | None,
+    status: PartnerStatus | None,
+    city_adcode: str | None,
+    limit: int,
+) -> list[tuple[PartnerLocation, Partner]]:
+    """Active sites of the partners matching the filters, oldest partners first."""
+    query = (
+        select(PartnerLocation, Partner)
+        .join(Partner, Partner.id == PartnerLocation.partner_id)
+        .where(PartnerLocation.is_active.is_(True))
+    )
+    if partner_type is not None:
+        query = query.where(Partner.partner_type == partner_type)
+    if status is not None:
+        query = query.where(Partner.status == status)
+    if city_adcode:
+        query = query.where(Partner.city_adcode == city_adcode)
+    query = query.order_by(Partner.created_at, Partner.id, PartnerLocation.id)
+    return [(site, partner) for site, partner in session.execute(query.limit(limit))]
+
+
+def active_site_counts(session: Session, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not partner_ids:
+        return {}
+    rows = session.execute(
+        select(PartnerLocation.partner_id, func.count())
+        .where(PartnerLocation.partner_id.in_(partner_ids), PartnerLocation.is_active.is_(True))
+        .group_by(PartnerLocation.partner_id)
+    )
+    return {partner_id: int(count) for partner_id, count in rows}
+
+
+def partner_cities(session: Session) -> list[tuple[str, str]]:
+    """The cities partners are registered in, as (adcode, name), by adcode."""
+    codes = session.scalars(select(Partner.city_adcode).distinct()).all()
+    return [(code, city.name if (city := city_by_adcode(code)) else code) for code in sorted(codes)]

@@ -11,12 +11,10 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from carecover.partners import repository, service
 from carecover.partners.enums import PartnerStatus, PartnerType
-from carecover.partners.models import Partner, PartnerLocation
+from carecover.partners.models import Partner
 from carecover.partners.schemas import ALWAYS_OPEN, DAYS
 from carecover.platform.auth.models import Organisation
 from carecover.platform.auth.roles import Permission
@@ -144,40 +142,6 @@ def map_view(points: Sequence[Pt], city_code: str | None) -> tuple[list[float], 
     return list(CHINA_CENTRE), CHINA_ZOOM
 
 
-def _map_sites(session: Session, filters: Filters) -> list[tuple[PartnerLocation, Partner]]:
-    """Active sites of the partners the filters find, one more than drawn to tell truncation."""
-    query = (
-        select(PartnerLocation, Partner)
-        .join(Partner, Partner.id == PartnerLocation.partner_id)
-        .where(PartnerLocation.is_active.is_(True))
-    )
-    if filters.partner_type is not None:
-        query = query.where(Partner.partner_type == filters.partner_type)
-    if filters.status is not None:
-        query = query.where(Partner.status == filters.status)
-    if filters.city_adcode:
-        query = query.where(Partner.city_adcode == filters.city_adcode)
-    query = query.order_by(Partner.created_at, Partner.id, PartnerLocation.id)
-    return [(site, partner) for site, partner in session.execute(query.limit(MAX_MARKERS + 1))]
-
-
-def _active_site_counts(session: Session, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    if not partner_ids:
-        return {}
-    rows = session.execute(
-        select(PartnerLocation.partner_id, func.count())
-        .where(PartnerLocation.partner_id.in_(partner_ids), PartnerLocation.is_active.is_(True))
-        .group_by(PartnerLocation.partner_id)
-    )
-    return {partner_id: int(count) for partner_id, count in rows}
-
-
-def _city_choices(session: Session) -> list[tuple[str, str]]:
-    """The cities partners are registered in, as (adcode, name), by adcode."""
-    codes = session.scalars(select(Partner.city_adcode).distinct()).all()
-    return [(code, city.name if (city := city_by_adcode(code)) else code) for code in sorted(codes)]
-
-
 def opening_rows(hours: Mapping[str, Any]) -> list[tuple[str, list[str]]] | None:
     """Each weekday with its intervals as "08:00–20:00" ([] = closed); None = always open."""
     if hours.get(ALWAYS_OPEN) is True:
@@ -236,7 +200,7 @@ def directory(
     page = Page[object](items=list(rows), total=total, limit=PAGE_SIZE, offset=offset)
     params = filters.params()
     query = merge_query(params)
-    cities = _city_choices(ctx.session)
+    cities = repository.partner_cities(ctx.session)
     template = "partners/_directory_rows.html" if ctx.is_htmx else "partners/directory.html"
     return ctx.render(
         template,
@@ -247,7 +211,7 @@ def directory(
         statuses=list(PartnerStatus),
         cities=cities,
         city_names=dict(cities),
-        site_counts=_active_site_counts(ctx.session, [p.id for p in rows]),
+        site_counts=repository.active_site_counts(ctx.session, [p.id for p in rows]),
         map_source="/staff/partners/map.json" + (f"?{query}" if query else ""),
         max_markers=f"{MAX_MARKERS:,}",
     )
@@ -267,7 +231,13 @@ def map_data(
 ) -> JSONResponse:
     """Active sites for the map (at most MAX_MARKERS), their outline and the base map."""
     filters = Filters.parse(partner_type, city_adcode, status)
-    found = _map_sites(ctx.session, filters)
+    found = repository.map_sites(
+        ctx.session,
+        partner_type=filters.partner_type,
+        status=filters.status,
+        city_adcode=filters.city_adcode,
+        limit=MAX_MARKERS + 1,
+    )
     sites = found[:MAX_MARKERS]
     markers = [
         {
