@@ -95,3 +95,10 @@ def test_identifiers_stay_unique_far_beyond_a_small_world() -> None:
         customer = builder.customer(n)
         seen.add(customer.id_number_bidx)
     assert len(seen) == len(range(1, 1_000_001, 997))
+
+
+def test_parallel_generation_yields_the_same_rows_in_order() -> None:
+    spec = WorldSpec(customers=50, cities=2, seed=5, now=NOW)
+    serial = [r[1]["id"] for _, rows in generate(spec, chunk=10) for r in rows]
+    parallel = [r[1]["id"] for _, rows in generate(spec, chunk=10, processes=2) for r in rows]
+    assert parallel == serial

@@ -10,10 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import random
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -291,7 +293,15 @@ def generate(
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
-        yield from pool.imap(_chunk_job, jobs)
+        # A bounded window of chunks in flight: the workers never run far ahead of the writer,
+        # so memory stays flat however large the world is.
+        window: deque[AsyncResult[tuple[int, list[Row]]]] = deque()
+        for job in jobs:
+            window.append(pool.apply_async(_chunk_job, (job,)))
+            if len(window) >= processes * 2:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
 
 
 def seed_world(
