@@ -117,3 +117,21 @@ def test_odometer_never_goes_backwards(session: Session) -> None:
     latest = service.latest_reading(session, car.id)
     assert latest is not None
     assert latest.km == 13_500
+
+
+def test_latest_km_of_many_vehicles_in_one_query(session: Session) -> None:
+    first, second, silent = make_vehicle(session), make_vehicle(session), make_vehicle(session)
+    now = utc_now()
+    for car, readings in ((first, (1_000, 2_500)), (second, (40_000, 41_200))):
+        for days_ago, km in zip((20, 2), readings, strict=True):
+            service.record_odometer(
+                session,
+                Actor.system(),
+                car,
+                OdometerCreate(km=km, read_at=now - timedelta(days=days_ago)),
+            )
+    assert service.latest_km(session, [first.id, second.id, silent.id]) == {
+        first.id: 2_500,
+        second.id: 41_200,
+    }
+    assert service.latest_km(session, []) == {}

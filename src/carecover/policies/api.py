@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -27,10 +28,18 @@ Reader = Annotated[Principal, Depends(require(Permission.customers_read), scope=
 Manager = Annotated[Principal, Depends(require(Permission.customers_manage), scope="function")]
 
 
+def _read_many(session: DbSession, policies: Sequence[Policy]) -> list[PolicyRead]:
+    lines = service.coverages_by_policy(session, [p.id for p in policies])
+    views = []
+    for policy in policies:
+        view = PolicyRead.model_validate(policy)
+        view.coverages = [CoverageRead.model_validate(c) for c in lines[policy.id]]
+        views.append(view)
+    return views
+
+
 def _read(session: DbSession, policy: Policy) -> PolicyRead:
-    view = PolicyRead.model_validate(policy)
-    view.coverages = [CoverageRead.model_validate(c) for c in service.coverages(session, policy.id)]
-    return view
+    return _read_many(session, [policy])[0]
 
 
 @router.get("/insurance-products")
@@ -100,7 +109,7 @@ def search(
         session, query.order_by(Policy.starts_at.desc(), Policy.id), limit=limit, offset=offset
     )
     return Page[PolicyRead](
-        items=[_read(session, p) for p in rows], total=total, limit=limit, offset=offset
+        items=_read_many(session, rows), total=total, limit=limit, offset=offset
     )
 
 
@@ -114,7 +123,7 @@ def my_policies(session: DbSession, principal: ApiPrincipal) -> list[PolicyRead]
         .where(Policy.holder_id == customer.id, Policy.status != PolicyStatus.quote)
         .order_by(Policy.starts_at.desc())
     )
-    return [_read(session, p) for p in rows]
+    return _read_many(session, rows.all())
 
 
 @router.get("/policies/{policy_id}", response_model=PolicyRead)

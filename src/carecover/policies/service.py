@@ -207,6 +207,22 @@ def coverages(session: Session, policy_id: uuid.UUID) -> Sequence[PolicyCoverage
     ).all()
 
 
+def coverages_by_policy(
+    session: Session, policy_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PolicyCoverage]]:
+    """Coverage lines of many policies in one query (for lists)."""
+    found: dict[uuid.UUID, list[PolicyCoverage]] = {pid: [] for pid in policy_ids}
+    if policy_ids:
+        rows = session.scalars(
+            select(PolicyCoverage)
+            .where(PolicyCoverage.policy_id.in_(policy_ids))
+            .order_by(PolicyCoverage.coverage)
+        )
+        for line in rows:
+            found[line.policy_id].append(line)
+    return found
+
+
 def _lock_vehicle(session: Session, vehicle_id: uuid.UUID) -> None:
     """Serialise binds per vehicle so two concurrent binds cannot both pass the overlap check."""
     query = select(Vehicle.id).where(Vehicle.id == vehicle_id)

@@ -32,8 +32,7 @@ Manager = Annotated[Principal, Depends(require(Permission.customers_manage), sco
 
 
 def _km(session: DbSession, vehicle: Vehicle) -> int | None:
-    latest = service.latest_reading(session, vehicle.id)
-    return latest.km if latest else None
+    return service.latest_km(session, [vehicle.id]).get(vehicle.id)
 
 
 @router.post("/vehicles", response_model=VehicleRead, status_code=201)
@@ -68,8 +67,9 @@ def search(
     rows, total = fetch_page(
         session, query.order_by(Vehicle.created_at, Vehicle.id), limit=limit, offset=offset
     )
+    km = service.latest_km(session, [v.id for v in rows])
     return Page[VehicleRead](
-        items=[service.to_read(v, _km(session, v)) for v in rows],
+        items=[service.to_read(v, km.get(v.id)) for v in rows],
         total=total,
         limit=limit,
         offset=offset,
@@ -83,8 +83,9 @@ def my_vehicles(session: DbSession, principal: ApiPrincipal) -> list[VehicleDeta
         return []
     cars = session.scalars(
         select(Vehicle).where(Vehicle.owner_id == customer.id).order_by(Vehicle.created_at)
-    )
-    return [service.to_detail(v, _km(session, v)) for v in cars]
+    ).all()
+    km = service.latest_km(session, [v.id for v in cars])
+    return [service.to_detail(v, km.get(v.id)) for v in cars]
 
 
 @router.get("/vehicles/{vehicle_id}", response_model=VehicleRead | VehicleDetail)

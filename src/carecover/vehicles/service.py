@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carecover.customers import repository as customer_repo
@@ -159,6 +160,26 @@ def latest_reading(session: Session, vehicle_id: uuid.UUID) -> OdometerReading |
         .order_by(OdometerReading.read_at.desc())
         .limit(1)
     ).first()
+
+
+def latest_km(session: Session, vehicle_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The latest odometer reading of many vehicles in one query (for lists)."""
+    if not vehicle_ids:
+        return {}
+    newest = (
+        select(OdometerReading.vehicle_id, func.max(OdometerReading.read_at).label("at"))
+        .where(OdometerReading.vehicle_id.in_(vehicle_ids))
+        .group_by(OdometerReading.vehicle_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(OdometerReading.vehicle_id, OdometerReading.km).join(
+            newest,
+            (OdometerReading.vehicle_id == newest.c.vehicle_id)
+            & (OdometerReading.read_at == newest.c.at),
+        )
+    )
+    return {vehicle_id: km for vehicle_id, km in rows}
 
 
 def record_odometer(
