@@ -42,6 +42,7 @@ from carecover.platform.context import Actor  # noqa: E402
 from carecover.platform.crypto import FieldRef, get_cipher  # noqa: E402
 from carecover.platform.db import migrate  # noqa: E402
 from carecover.platform.db.session import Database  # noqa: E402
+from ledger_bench import bench_ledger  # noqa: E402
 
 Result = dict[str, Any]
 
@@ -335,6 +336,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=f"sqlite:///{WORK / 'bench.db'}")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--seed-customers", type=int, default=20_000)
+    parser.add_argument("--ledger-appends", type=int, default=50_000)
+    parser.add_argument("--ledger-proof-size", type=int, default=1_000_000)
     args = parser.parse_args()
     registry.load_all()
     migrate.upgrade(args.database_url)
@@ -349,6 +352,17 @@ def main() -> None:
         ("api", lambda: bench_api(db)),
         ("startup", bench_startup),
         ("seed world", lambda: bench_seed(postgres_url(), args.seed_customers)),
+        (
+            "evidence log",
+            lambda: bench_ledger(
+                result,
+                get_settings(),
+                postgres_url(),
+                _fresh_pg_database,
+                appends_n=args.ledger_appends,
+                proof_size=args.ledger_proof_size,
+            ),
+        ),
     ]
     with Progress(console=console) as progress:
         task = progress.add_task("benchmarks", total=len(steps))

@@ -32,7 +32,7 @@ DOMAIN_FILES = {
     "catalogue.py",
 }
 DOMAIN_DIRS = {"templates", "locales", "service", "fixtures", "__pycache__"}
-NOT_DOMAINS = {"platform", "entrypoints", "migrations", "integrations", "__pycache__"}
+NOT_DOMAINS = {"platform", "entrypoints", "migrations", "integrations", "verifier", "__pycache__"}
 
 
 def domains() -> list[Path]:

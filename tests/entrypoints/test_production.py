@@ -26,6 +26,8 @@ def production_settings() -> Settings:
         jwt_secret=SecretStr("j" * 48),
         encryption_keys=SecretStr(json.dumps({"prod1": KEY})),
         blind_index_key=SecretStr(KEY),
+        ledger_signing_key=SecretStr(KEY),
+        digital_link_tag_key=SecretStr(KEY),
         embedded_worker=False,
     )
 

@@ -30,6 +30,8 @@ def production(**overrides: object) -> Settings:
         "jwt_secret": SecretStr(GOOD_SECRET),
         "encryption_keys": SecretStr(json.dumps({"k2026": KEY})),
         "blind_index_key": SecretStr(KEY),
+        "ledger_signing_key": SecretStr(KEY),
+        "digital_link_tag_key": SecretStr(KEY),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -49,6 +51,8 @@ def test_production_with_real_secrets_is_accepted() -> None:
         ({"encryption_keys": None}, "CARECOVER_ENCRYPTION_KEYS"),
         ({"encryption_keys": SecretStr(json.dumps({"dev1": KEY}))}, "dev1"),
         ({"database_url": "sqlite:///prod.db"}, "PostgreSQL"),
+        ({"ledger_signing_key": None}, "CARECOVER_LEDGER_SIGNING_KEY"),
+        ({"digital_link_tag_key": None}, "CARECOVER_DIGITAL_LINK_TAG_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides: dict[str, object], fragment: str) -> None:

@@ -9,6 +9,7 @@ from carecover import __version__
 from carecover.accounts import api as accounts_api
 from carecover.benefits import api as benefits_api
 from carecover.customers import api as customers_api
+from carecover.evidence import api as evidence_api
 from carecover.operations import api as operations_api
 from carecover.partners import api as partners_api
 from carecover.platform.db.session import Database
@@ -30,6 +31,7 @@ def api_router() -> APIRouter:
     router.include_router(policies_api.router)
     router.include_router(partners_api.router)
     router.include_router(benefits_api.router)
+    router.include_router(evidence_api.router)
     return router
 
 

@@ -15,6 +15,7 @@ from rich.progress import Progress
 from carecover import __version__
 from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
+from carecover.evidence import cli as evidence_cli
 from carecover.entrypoints import registry
 from carecover.entrypoints.seed.world import (
     WorldSpec,
@@ -36,6 +37,7 @@ app = typer.Typer(help="CareCover — insurance + services platform.", no_args_i
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_cli.app, name="users")
+app.add_typer(evidence_cli.app, name="evidence")
 console = Console()
 
 

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "carecover.platform.audit.models",
     "carecover.platform.events.models",
     "carecover.platform.jobs.models",
+    "carecover.evidence.models",
     "carecover.accounts.models",
     "carecover.customers.models",
     "carecover.partners.models",
@@ -20,6 +21,7 @@ MODEL_MODULES = (
 HANDLER_AND_JOB_MODULES = (
     "carecover.platform.auth.jobs",
     "carecover.platform.events.jobs",
+    "carecover.evidence.jobs",
     "carecover.accounts.handlers",
     "carecover.policies.jobs",
     "carecover.benefits.handlers",

@@ -22,6 +22,8 @@ class PartnerType(StrEnum):
     """Sends drivers to drive the owner's own car (代驾)."""
     merchant = "merchant"
     """A retail merchant where owners redeem points and coupons (商户)."""
+    parts_supplier = "parts_supplier"
+    """Makes or distributes serialised replacement parts (配件供应商), commissions their labels."""
 
 
 class PartnerStatus(StrEnum):

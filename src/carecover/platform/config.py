@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str | None = None
     map_tile_url: str | None = None
     map_tile_attribution: str = ""
+    ledger_origin: str = Field(default="carecover.example/evidence/v1", pattern=r"^[^\s+]+$")
+    ledger_signing_key: SecretStr | None = None
+    ledger_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    digital_link_base: str = Field(
+        default="https://id.carecover.example", pattern=r"^https://[a-z0-9.-]+[a-z0-9]$"
+    )
+    digital_link_tag_key: SecretStr | None = None
 
     @property
     def is_production(self) -> bool:
@@ -80,6 +87,10 @@ class Settings(BaseSettings):
                 problems.append(
                     f"CARECOVER_{name.upper()} must be set to a random value (32+ chars)"
                 )
+        if self.ledger_signing_key is None or self.digital_link_tag_key is None:
+            problems.append(
+                "CARECOVER_LEDGER_SIGNING_KEY and CARECOVER_DIGITAL_LINK_TAG_KEY must be set"
+            )
         if self.encryption_keys is None or self.blind_index_key is None:
             problems.append("CARECOVER_ENCRYPTION_KEYS and CARECOVER_BLIND_INDEX_KEY must be set")
         elif DEV_KEY_ID in _parse_keyring(self.encryption_keys.get_secret_value()):
@@ -126,6 +137,7 @@ def _dev_material(path: Path) -> dict[str, Any]:
             "encryption_keys": {DEV_KEY_ID: base64.b64encode(secrets.token_bytes(32)).decode()},
             "blind_index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
         }
+        payload.update(_extra_dev_keys())
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process created it first
@@ -134,7 +146,55 @@ def _dev_material(path: Path) -> dict[str, Any]:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(payload, fh)
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    missing = {k: v for k, v in _extra_dev_keys().items() if k not in data}
+    if missing:  # a dev file from an older version: add the keys it lacks, keep the rest
+        data.update(missing)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+        data = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def _extra_dev_keys() -> dict[str, str]:
+    return {
+        "ledger_signing_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "digital_link_tag_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def _decode_32(name: str, raw: str) -> bytes:
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except ValueError as exc:
+        raise ConfigError(f"CARECOVER_{name.upper()} must be base64") from exc
+    if len(key) != 32:
+        raise ConfigError(f"CARECOVER_{name.upper()} must decode to 32 bytes")
+    return key
+
+
+def ledger_seed(settings: Settings) -> bytes:
+    """The Ed25519 private seed that signs checkpoints (dev: generated into the dev key file)."""
+    if settings.ledger_signing_key is not None:
+        return _decode_32("ledger_signing_key", settings.ledger_signing_key.get_secret_value())
+    if settings.is_production:
+        raise ConfigError("production needs CARECOVER_LEDGER_SIGNING_KEY")
+    return _decode_32(
+        "ledger_signing_key", _dev_material(settings.dev_keys_file)["ledger_signing_key"]
+    )
+
+
+def digital_link_tag_key(settings: Settings) -> bytes:
+    """The HMAC key behind the short tag printed in each part's Digital Link."""
+    if settings.digital_link_tag_key is not None:
+        raw = settings.digital_link_tag_key.get_secret_value()
+        return _decode_32("digital_link_tag_key", raw)
+    if settings.is_production:
+        raise ConfigError("production needs CARECOVER_DIGITAL_LINK_TAG_KEY")
+    data = _dev_material(settings.dev_keys_file)
+    return _decode_32("digital_link_tag_key", data["digital_link_tag_key"])
 
 
 def load_key_material(settings: Settings) -> KeyMaterial:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -17,6 +18,31 @@ from carecover.platform.jobs.runner import fire_schedules, run_due_jobs
 log = structlog.get_logger(__name__)
 
 
+TickHook = Callable[[Database, Settings], int]
+_TICK_HOOKS: dict[str, TickHook] = {}
+
+
+def tick_hook(name: str) -> Callable[[TickHook], TickHook]:
+    """Register ``func(db, settings) -> items done`` to run on every worker pass (a domain's
+    low-latency queue, such as sequencing the evidence log)."""
+
+    def register(func: TickHook) -> TickHook:
+        _TICK_HOOKS[name] = func
+        return func
+
+    return register
+
+
+def run_tick_hooks(db: Database, settings: Settings) -> int:
+    done = 0
+    for name, func in sorted(_TICK_HOOKS.items()):
+        try:
+            done += func(db, settings)
+        except Exception:
+            log.exception("worker_hook_failed", hook=name)
+    return done
+
+
 def make_worker_id(suffix: str = "") -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}{suffix}"[:80]
 
@@ -26,15 +52,17 @@ class TickResult:
     scheduled: int
     dispatched: int
     jobs: int
+    hooks: int = 0
 
     @property
     def busy(self) -> bool:
-        return bool(self.scheduled or self.dispatched or self.jobs)
+        return bool(self.scheduled or self.dispatched or self.jobs or self.hooks)
 
 
 def tick(db: Database, settings: Settings, worker_id: str) -> TickResult:
-    """One pass over all three queues."""
+    """One pass over all queues: schedules, outbox, jobs and the registered hooks."""
     return TickResult(
+        hooks=run_tick_hooks(db, settings),
         scheduled=fire_schedules(db),
         dispatched=dispatch_batch(db, worker_id=worker_id, batch_size=settings.worker_batch_size),
         jobs=run_due_jobs(

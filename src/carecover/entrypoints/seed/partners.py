@@ -35,6 +35,7 @@ DENSITY: dict[PartnerType, tuple[int, int, int, int]] = {
     T.parking: (5, 3, 2, 1),
     T.designated_driver: (3, 2, 1, 1),
     T.merchant: (6, 4, 2, 1),
+    T.parts_supplier: (2, 1, 1, 1),
 }
 TRADE_LICENCE = {
     T.repair_shop: Q.repair_licence_class_2,
@@ -50,6 +51,7 @@ NAME_PARTS = {
     T.parking: "停车场",
     T.designated_driver: "代驾服务",
     T.merchant: "汽车用品",
+    T.parts_supplier: "汽配供应",
 }
 BRAND_WORDS = [
     "安",

@@ -109,6 +109,23 @@ def get_api_principal(
 ApiPrincipal = Annotated[Principal, Depends(get_api_principal, scope="function")]
 
 
+def get_optional_api_principal(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal | None:
+    """For public endpoints that show more to signed-in callers; a bad token is still refused."""
+    if not token:
+        return None
+    return get_api_principal(request, session, settings, token)
+
+
+OptionalPrincipal = Annotated[
+    Principal | None, Depends(get_optional_api_principal, scope="function")
+]
+
+
 def require(permission: Permission) -> Callable[[Principal], Principal]:
     """A dependency that admits only principals whose role holds ``permission``."""
 

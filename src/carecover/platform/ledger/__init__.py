@@ -1,0 +1,1 @@
+"""Tamper-evident ledger: canonical JSON, commitments and the Merkle transparency log."""
