@@ -29,6 +29,7 @@ os.environ.setdefault("CARECOVER_EMBEDDED_WORKER", "false")
 os.environ.setdefault("CARECOVER_LOGIN_MAX_FAILURES", "1000000")
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from ledger_bench import bench_ledger  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -42,7 +43,6 @@ from carecover.platform.context import Actor  # noqa: E402
 from carecover.platform.crypto import FieldRef, get_cipher  # noqa: E402
 from carecover.platform.db import migrate  # noqa: E402
 from carecover.platform.db.session import Database  # noqa: E402
-from ledger_bench import bench_ledger  # noqa: E402
 
 Result = dict[str, Any]
 

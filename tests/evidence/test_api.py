@@ -43,7 +43,8 @@ def test_checkpoint_entries_and_proofs_verify_from_outside(
     fill(session, 7)
     key = client.get("/api/v1/ledger/key").text.strip()
     cp = client.get("/api/v1/ledger/checkpoint").json()
-    assert cp["public_key"] == key and cp["size"] == 7
+    assert cp["public_key"] == key
+    assert cp["size"] == 7
     opened = open_checkpoint(cp["note"], NoteVerifier.from_vkey(key), origin=cp["origin"])
     assert client.get("/api/v1/ledger/checkpoint.txt").text == cp["note"]
     entry = client.get("/api/v1/ledger/entries/3").json()
@@ -102,7 +103,8 @@ def test_missing_entry_and_empty_log(client: TestClient, session: Session) -> No
     assert client.get("/api/v1/ledger/checkpoint").status_code == 404
     fill(session, 1)
     missing = client.get("/api/v1/ledger/entries/5")
-    assert missing.status_code == 404 and missing.json()["code"] == "ledger_entry_not_found"
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "ledger_entry_not_found"
 
 
 def test_bundles_disclose_content_only_to_auditors(client: TestClient, session: Session) -> None:
@@ -117,7 +119,8 @@ def test_bundles_disclose_content_only_to_auditors(client: TestClient, session: 
     assert "attachment" in response.headers["content-disposition"]
     key = client.get("/api/v1/ledger/key").text.strip()
     report = verify_bundle(response.content, trusted_key=key)
-    assert report.ok and report.key_pinned
+    assert report.ok
+    assert report.key_pinned
     assert [e.commitment for e in report.entries] == ["verified"] * 3
     assert json.loads(response.content)["entries"][0]["record"]["salt"] is not None
 
@@ -130,5 +133,7 @@ def test_status_is_for_auditors(client: TestClient, session: Session) -> None:
     denied = client.get("/api/v1/ledger/status", headers=sign_in(client, "owner.status"))
     assert denied.status_code == 403
     ok = client.get("/api/v1/ledger/status", headers=sign_in(client, "auditor.status")).json()
-    assert ok["checkpoint"]["size"] == 2 and ok["pending"] == 0 and ok["last_audit"] is None
+    assert ok["checkpoint"]["size"] == 2
+    assert ok["pending"] == 0
+    assert ok["last_audit"] is None
     assert session.scalar(select(func.count()).select_from(LedgerLeaf)) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select, text
@@ -36,13 +36,13 @@ def _anchor(session: Session, n: int) -> None:
 
 
 @pytest.fixture
-def filled(fresh_db: Database, settings: Settings) -> Iterator[Database]:
+def filled(fresh_db: Database, settings: Settings) -> Database:
     """A private database whose log holds 10 entries over three checkpoints."""
     for n in (3, 4, 3):
         with fresh_db.session() as session, session.begin():
             _anchor(session, n)
         integrate_pending(fresh_db, settings)
-    yield fresh_db
+    return fresh_db
 
 
 def _unguard(session: Session) -> None:

@@ -42,7 +42,8 @@ def test_anchoring_keeps_content_off_the_log(session: Session) -> None:
     assert "张三" not in pending.body.decode()  # the log never sees personal data
     assert b"\xe5\xbc\xa0" not in (record.content or b"")  # stored encrypted
     opened = service.content_bytes(record)
-    assert opened is not None and json.loads(opened)["name"] == "张三"
+    assert opened is not None
+    assert json.loads(opened)["name"] == "张三"
     assert record.salt is not None
     assert commitment(record.salt, opened) == record.commitment
 
@@ -51,7 +52,8 @@ def test_sequencing_gives_contiguous_indices_and_a_signed_checkpoint(session: Se
     records = anchor_n(session, 5)
     signer = service.get_signer()
     done = log.integrate(session, signer)
-    assert done is not None and (done.first_index, done.count, done.size) == (0, 5, 5)
+    assert done is not None
+    assert (done.first_index, done.count, done.size) == (0, 5, 5)
     leaves = session.scalars(select(LedgerLeaf).order_by(LedgerLeaf.idx)).all()
     assert [leaf.idx for leaf in leaves] == [0, 1, 2, 3, 4]
     assert [leaf.record_id for leaf in leaves] == [r.id for r in records]
@@ -186,10 +188,13 @@ def test_erasure_deletes_content_and_salt_and_the_log_stays_valid(session: Sessi
     log.integrate(session, service.get_signer())
     assert service.erase_party(session, person) == 1
     session.refresh(record)
-    assert record.content is None and record.salt is None and record.erased_at is not None
+    assert record.content is None
+    assert record.salt is None
+    assert record.erased_at is not None
     assert service.content_bytes(record) is None
     leaf = log.entry_for_record(session, record.id)
-    assert leaf is not None and json.loads(leaf.body)["commitment"] == record.commitment
+    assert leaf is not None
+    assert json.loads(leaf.body)["commitment"] == record.commitment
     assert service.erase_party(session, person) == 0  # already erased
 
 

@@ -12,6 +12,7 @@ from carecover.customers import api as customers_api
 from carecover.evidence import api as evidence_api
 from carecover.operations import api as operations_api
 from carecover.partners import api as partners_api
+from carecover.parts import api as parts_api
 from carecover.platform.db.session import Database
 from carecover.platform.http.deps import request_language
 from carecover.platform.http.problems import problem_response
@@ -32,6 +33,7 @@ def api_router() -> APIRouter:
     router.include_router(partners_api.router)
     router.include_router(benefits_api.router)
     router.include_router(evidence_api.router)
+    router.include_router(parts_api.router)
     return router
 
 

@@ -19,9 +19,10 @@ from carecover.entrypoints.api import FORM_PATHS, api_router, health
 from carecover.entrypoints.errors import install_error_handlers
 from carecover.entrypoints.web import customers as customer_pages
 from carecover.entrypoints.web import faces
-from carecover.operations import web as operations_web
 from carecover.evidence import web as evidence_web
+from carecover.operations import web as operations_web
 from carecover.partners import web as partners_web
+from carecover.parts import web as parts_web
 from carecover.platform.config import Settings, get_settings
 from carecover.platform.db.session import Database
 from carecover.platform.http.middleware import (
@@ -116,4 +117,5 @@ def create_app(
     app.include_router(operations_web.router)
     app.include_router(partners_web.router)
     app.include_router(evidence_web.router)
+    app.include_router(parts_web.router)
     return app

@@ -15,7 +15,6 @@ from rich.progress import Progress
 from carecover import __version__
 from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
-from carecover.evidence import cli as evidence_cli
 from carecover.entrypoints import registry
 from carecover.entrypoints.seed.world import (
     WorldSpec,
@@ -24,6 +23,7 @@ from carecover.entrypoints.seed.world import (
     seed_world,
     world_size,
 )
+from carecover.evidence import cli as evidence_cli
 from carecover.platform.clock import utc_now
 from carecover.platform.config import ConfigError, get_settings
 from carecover.platform.context import Actor

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "carecover.vehicles.models",
     "carecover.policies.models",
     "carecover.benefits.models",
+    "carecover.parts.models",
 )
 
 HANDLER_AND_JOB_MODULES = (
@@ -25,6 +26,7 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.accounts.handlers",
     "carecover.policies.jobs",
     "carecover.benefits.handlers",
+    "carecover.parts.service",
 )
 
 

@@ -46,6 +46,17 @@ class SubjectUnknown(NotFound):
     code = "evidence_subject_unknown"
 
 
+class EvidencePending(AppError):
+    """Every record of the subject still waits to be sequenced: no proof exists yet."""
+
+    status_code = 409
+    code = "evidence_pending"
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.headers = {"Retry-After": "2"}
+
+
 class EvidenceContentInvalid(_Reasoned, BadRequest):
     """Content that cannot be committed to (not canonical JSON: NaN, huge numbers, …)."""
 

@@ -80,20 +80,14 @@ def public_log(
 ) -> Response:
     """The log's public face: checkpoint, key, how to verify, and an entry lookup."""
     checked = check_entry(ctx, index) if index is not None else None
-    return ctx.render(
-        "evidence/public.html", **_log_view(ctx), index=index, checked=checked
-    )
+    return ctx.render("evidence/public.html", **_log_view(ctx), index=index, checked=checked)
 
 
 @router.get("/staff/evidence", response_model=None)
-def console(
-    ctx: AuditDesk, index: Annotated[int | None, Query(ge=0, lt=2**63)] = None
-) -> Response:
+def console(ctx: AuditDesk, index: Annotated[int | None, Query(ge=0, lt=2**63)] = None) -> Response:
     """Auditors: log status, the self-audit history, recent entries and entry checks."""
     checked = check_entry(ctx, index) if index is not None else None
-    entries = [
-        (leaf, json.loads(leaf.body)) for leaf in log.recent_entries(ctx.session, limit=15)
-    ]
+    entries = [(leaf, json.loads(leaf.body)) for leaf in log.recent_entries(ctx.session, limit=15)]
     return ctx.render(
         "evidence/console.html",
         **_log_view(ctx),

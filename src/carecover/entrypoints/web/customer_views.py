@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from carecover.benefits import service as benefits_service
 from carecover.benefits.service import Balance
+from carecover.parts import service as parts_service
+from carecover.parts.models import Part
 from carecover.policies import service as policy_service
 from carecover.policies.enums import PolicyStatus
 from carecover.policies.models import Policy, PolicyCoverage
@@ -34,6 +36,8 @@ class CarView:
     odometer_km: int | None
     policies: list[PolicyView]
     balances: list[Balance]
+    parts: list[Part]
+    """Serialised parts fitted to the car, each linking to its proven history."""
 
 
 def cars_of(session: Session, customer_id: uuid.UUID) -> list[CarView]:
@@ -58,6 +62,7 @@ def cars_of(session: Session, customer_id: uuid.UUID) -> list[CarView]:
                 odometer_km=latest.km if latest else None,
                 policies=[PolicyView(p, policy_service.coverages(session, p.id)) for p in policies],
                 balances=benefits_service.balances(session, car.id),
+                parts=parts_service.parts_in_vehicle(session, car.id),
             )
         )
     return views

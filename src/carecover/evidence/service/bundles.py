@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carecover.evidence.errors import SubjectUnknown
+from carecover.evidence.errors import EvidencePending, SubjectUnknown
 from carecover.evidence.models import EvidenceRecord, LedgerLeaf
 from carecover.evidence.service import log
 from carecover.evidence.service.records import content_bytes, records_for
@@ -116,6 +116,8 @@ def build_bundle(
                 },
             }
         )
+    if not entries:
+        raise EvidencePending()
     document = {
         "format": BUNDLE_FORMAT,
         "subject": {"type": subject_type, "id": subject_id},
@@ -127,9 +129,7 @@ def build_bundle(
     return Bundle(subject_type, subject_id, document, pending=len(records) - len(entries))
 
 
-def _leaves_of(
-    session: Session, records: list[EvidenceRecord], size: int
-) -> dict[Any, LedgerLeaf]:
+def _leaves_of(session: Session, records: list[EvidenceRecord], size: int) -> dict[Any, LedgerLeaf]:
     ids = [r.id for r in records]
     rows = session.scalars(
         select(LedgerLeaf).where(LedgerLeaf.record_id.in_(ids), LedgerLeaf.idx < size)

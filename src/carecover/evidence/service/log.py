@@ -147,12 +147,12 @@ class _NodeReader:
             )
             found.update({(0, idx): value for idx, value in rows})
         for pairs in _chunks(inner, 300):
-            rows = self._session.execute(
+            node_rows = self._session.execute(
                 select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
                     tuple_(LedgerNode.level, LedgerNode.idx).in_(pairs)
                 )
             )
-            found.update({(level, idx): value for level, idx, value in rows})
+            found.update({(level, idx): value for level, idx, value in node_rows})
         missing = [node for node in wanted if node not in found]
         if missing:
             raise LedgerUnavailable(f"tree nodes missing: {missing[:3]}")

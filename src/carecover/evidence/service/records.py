@@ -47,7 +47,9 @@ class RecordKind(StrEnum):
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
 
 
 def envelope(record: EvidenceRecord, public: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -34,7 +34,9 @@ class LogSigner:
 
     def sign(self, size: int, root: bytes) -> str:
         """The signed note for a tree of ``size`` leaves with ``root``."""
-        body = format_checkpoint(Checkpoint(origin=self.origin, size=size, root=root, extensions=()))
+        body = format_checkpoint(
+            Checkpoint(origin=self.origin, size=size, root=root, extensions=())
+        )
         return sign_note(body, self.origin, self.private_key)
 
 

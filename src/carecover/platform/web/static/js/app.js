@@ -14,3 +14,11 @@ document.addEventListener("DOMContentLoaded", () => {
     window.addEventListener("resize", () => instance.resize());
   }
 });
+
+// Print buttons (label sheets): no inline scripts under the CSP.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});

@@ -1,0 +1,2 @@
+"""Parts traceability: serialised parts, EPCIS custody events, Digital Link labels and
+scan-to-verify."""
