@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from carecover.accounts.demo import DEMO_ACCOUNTS
+
 pytestmark = pytest.mark.browser
 
 
@@ -45,7 +47,7 @@ def test_partner_sees_its_organisation_and_team(page: Page) -> None:
 def test_staff_console_draws_the_chart_from_local_echarts(page: Page) -> None:
     sign_in(page, "admin")
     expect(page.locator("[data-testid=role-chart] svg")).to_be_visible()
-    expect(page.get_by_test_id("users-total")).to_contain_text("11")
+    expect(page.get_by_test_id("users-total")).to_contain_text(str(len(DEMO_ACCOUNTS)))
 
 
 def test_language_switch_changes_the_page_and_is_remembered(page: Page) -> None:
@@ -109,7 +111,7 @@ def test_admin_filters_users_and_creates_one(page: Page) -> None:
     expect(page.get_by_test_id("users-page")).to_be_visible()
     page.select_option("[data-testid=role-filter]", "partner_admin")  # HTMX swaps the table
     rows = page.locator("[data-testid=user-rows] tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)  # shop, rescue, supplier
     expect(page.get_by_test_id("user-rows")).to_contain_text("rescue")
     page.fill("#new-username", "browser.made")
     page.fill("#new-password", "browser-made-2026")

@@ -52,7 +52,7 @@ def test_upgrade_seed_and_users(cli_database: str) -> None:
     assert "0 new" in again.output
     once = runner.invoke(app, ["worker", "--once"])
     assert once.exit_code == 0, once.output
-    assert f"dispatched={len(DEMO_ACCOUNTS) + 2}" in once.output  # users + 2 organisations
+    assert f"dispatched={len(DEMO_ACCOUNTS) + 3}" in once.output  # users + 3 organisations
     created = runner.invoke(
         app,
         ["users", "create", "--username", "cli.adjuster", "--role", "adjuster"],

@@ -30,6 +30,7 @@ class DemoAccount:
 
 REPAIR_SHOP = "安心汽修 上海浦东店 (Anxin Auto Repair, Pudong)"
 RESCUE_FIRM = "速援道路救援 杭州 (Suyuan Roadside Rescue, Hangzhou)"
+PARTS_SUPPLIER = "华配汽车零部件 上海 (Huapei Auto Parts, Shanghai)"
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("owner", Role.owner, "王小明", phone="13800138000"),
@@ -37,6 +38,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("shop", Role.partner_admin, "陈师傅", organisation=REPAIR_SHOP),
     DemoAccount("shop.staff", Role.partner_staff, "刘工", organisation=REPAIR_SHOP),
     DemoAccount("rescue", Role.partner_admin, "赵队长", organisation=RESCUE_FIRM),
+    DemoAccount("supplier", Role.partner_admin, "黄经理", organisation=PARTS_SUPPLIER),
     DemoAccount("adjuster", Role.adjuster, "周定损"),
     DemoAccount("dispatcher", Role.dispatcher, "吴调度"),
     DemoAccount("network", Role.network_manager, "郑经理"),
@@ -53,7 +55,7 @@ def seed_demo_accounts(
 
     ``progress`` is called with each account's username as it is handled."""
     orgs = {}
-    for name in (REPAIR_SHOP, RESCUE_FIRM):
+    for name in (REPAIR_SHOP, RESCUE_FIRM, PARTS_SUPPLIER):
         org = repository.get_organisation_by_name(session, name)
         if org is None:
             org = service.create_organisation(

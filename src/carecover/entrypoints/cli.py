@@ -16,6 +16,7 @@ from carecover import __version__
 from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from carecover.entrypoints import registry
+from carecover.entrypoints.seed.parts import seed_demo_parts
 from carecover.entrypoints.seed.world import (
     WorldSpec,
     clear_world,
@@ -24,6 +25,7 @@ from carecover.entrypoints.seed.world import (
     world_size,
 )
 from carecover.evidence import cli as evidence_cli
+from carecover.evidence.jobs import integrate_pending
 from carecover.platform.clock import utc_now
 from carecover.platform.config import ConfigError, get_settings
 from carecover.platform.context import Actor
@@ -134,6 +136,8 @@ def build_world(
             session, spec, processes=processes, progress=lambda n: progress.advance(task, n)
         )
         link_demo_owners(session)
+        seed_demo_parts(session)
+    integrate_pending(get_database(), get_settings())  # the demo parts' events get their proofs
     elapsed = time.perf_counter() - started
     console.print(
         "[green]"

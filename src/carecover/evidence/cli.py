@@ -46,8 +46,12 @@ def run_audit() -> None:
 @app.command("checkpoint")
 def checkpoint() -> None:
     """Print the latest signed checkpoint (a C2SP signed note)."""
-    with session_scope() as session:
-        note = log.latest_checkpoint(session).note
+    try:
+        with session_scope() as session:
+            note = log.latest_checkpoint(session).note
+    except AppError as exc:
+        console.print(f"[yellow]{exc.code}[/yellow]: the log is empty")
+        raise typer.Exit(1) from exc
     typer.echo(note, nl=False)
 
 

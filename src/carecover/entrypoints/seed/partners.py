@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carecover.accounts.demo import REPAIR_SHOP, RESCUE_FIRM
+from carecover.accounts.demo import PARTS_SUPPLIER, REPAIR_SHOP, RESCUE_FIRM
 from carecover.entrypoints.seed.bulk import row_of
 from carecover.partners.enums import PartnerStatus, PartnerType, QualificationKind
 from carecover.partners.models import Partner, PartnerLocation, Qualification
@@ -160,7 +160,11 @@ def partner_rows(cities: list[City], seed: int, now: datetime) -> Iterator[Row]:
                     yield obj.__tablename__, row_of(obj)
 
 
-DEMO_PROFILES = ((REPAIR_SHOP, T.repair_shop, "上海市"), (RESCUE_FIRM, T.rescue, "杭州市"))
+DEMO_PROFILES = (
+    (REPAIR_SHOP, T.repair_shop, "上海市"),
+    (RESCUE_FIRM, T.rescue, "杭州市"),
+    (PARTS_SUPPLIER, T.parts_supplier, "上海市"),
+)
 
 
 def link_demo_partners(session: Session, now: datetime) -> None:
