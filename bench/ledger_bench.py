@@ -19,7 +19,13 @@ from sqlalchemy import insert, select, text, update
 
 from carecover.evidence import service
 from carecover.evidence.jobs import integrate_pending
-from carecover.evidence.models import LedgerCheckpoint, LedgerLeaf, LedgerNode, LedgerState
+from carecover.evidence.models import (
+    LedgerCheckpoint,
+    LedgerLeaf,
+    LedgerNode,
+    LedgerState,
+    node_key,
+)
 from carecover.evidence.service import log
 from carecover.platform.clock import utc_now
 from carecover.platform.config import Settings
@@ -105,7 +111,7 @@ def bulk_load(db: Database, size: int, signer: service.LogSigner) -> bytes:
                 digest = leaf_hash(body)
                 leaves.append({"idx": i, "leaf_hash": digest, "body": body, "integrated_at": now})
                 nodes.extend(
-                    {"level": lvl, "idx": idx, "hash": h} for (lvl, idx), h in edge.append(digest)
+                    {"id": node_key(lvl, idx), "hash": h} for (lvl, idx), h in edge.append(digest)
                 )
             session.execute(insert(LedgerLeaf), leaves)
             if nodes:

@@ -280,9 +280,9 @@ def _fresh_pg_database(admin_url: str, name: str) -> str:
 def bench_seed(pg_url: str | None, customers: int) -> list[Result]:
     """Demo-world seeding (generate + validate + encrypt + COPY) against a raw COPY of the very
     same rows into an empty database."""
-    from carecover.entrypoints.seed.bulk import BulkWriter
     from carecover.entrypoints.seed.world import WorldSpec, generate, seed_world
     from carecover.platform.clock import utc_now
+    from carecover.platform.db.bulk import BulkWriter
 
     if pg_url is None:
         return []

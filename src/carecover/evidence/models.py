@@ -96,13 +96,22 @@ class LedgerLeaf(Base):
     integrated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
+NODE_LEVEL_SHIFT = 56
+"""A node's key packs (level, index) into one integer: ``level << 56 | index`` (levels ≤ 63,
+indices < 2^56), so a proof's nodes come back from one indexed ``IN`` lookup."""
+
+
+def node_key(level: int, index: int) -> int:
+    return (level << NODE_LEVEL_SHIFT) | index
+
+
 class LedgerNode(Base):
     """A perfect subtree hash (level ≥ 1); level 0 is the leaf hash in ``ledger_leaves``."""
 
     __tablename__ = "ledger_nodes"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    idx: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=False)
+    """:func:`node_key` of (level, index)."""
     hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
 
 

@@ -9,6 +9,7 @@ import unicodedata
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -309,3 +310,23 @@ def test_short_salts_are_refused() -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         commitment(b"", b"x")
     assert not verify_commitment(b"short", b"x", commitment(bytes(16), b"x"))
+
+
+_plain_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.characters(blacklist_categories=("Cs",))), children, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(_plain_values)
+def test_the_fast_path_is_byte_identical_to_rfc8785(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carecover.accounts.demo import PARTS_SUPPLIER, REPAIR_SHOP, RESCUE_FIRM
-from carecover.entrypoints.seed.bulk import row_of
 from carecover.partners.enums import PartnerStatus, PartnerType, QualificationKind
 from carecover.partners.models import Partner, PartnerLocation, Qualification
 from carecover.partners.service import credit_code_check_char
 from carecover.platform.auth.models import Organisation, OrganisationKind
 from carecover.platform.db import Base
+from carecover.platform.db.bulk import row_of
 from carecover.platform.geo import City, city_by_name
 
 Row = tuple[str, dict[str, Any]]

@@ -29,12 +29,12 @@ from carecover.customers import service as customer_service
 from carecover.customers.models import Customer
 from carecover.customers.schemas import CustomerCreate
 from carecover.entrypoints.seed import data
-from carecover.entrypoints.seed.bulk import BulkWriter, row_of
 from carecover.entrypoints.seed.partners import link_demo_partners, partner_rows
 from carecover.entrypoints.seed.parts import clear_demo_parts
 from carecover.platform.auth.models import Organisation, OrganisationKind, User
 from carecover.platform.cn import resident_id_check_digit, with_check_digit
 from carecover.platform.db import Base
+from carecover.platform.db.bulk import BulkWriter, row_of
 from carecover.platform.geo import City, ParsedAddress, prefecture_cities
 from carecover.policies import service as policy_service
 from carecover.policies.enums import Coverage, PolicyKind, PolicyStatus

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from carecover.evidence.errors import (
@@ -23,14 +23,17 @@ from carecover.evidence.errors import (
     ProofRangeInvalid,
 )
 from carecover.evidence.models import (
+    NODE_LEVEL_SHIFT,
     LedgerCheckpoint,
     LedgerLeaf,
     LedgerNode,
     LedgerPending,
     LedgerState,
+    node_key,
 )
 from carecover.evidence.service.signer import LogSigner
 from carecover.platform.clock import utc_now
+from carecover.platform.db.bulk import BulkWriter
 from carecover.platform.ledger.tree import (
     CompactRange,
     NodeId,
@@ -108,10 +111,10 @@ def integrate(session: Session, signer: LogSigner, *, max_batch: int = 1000) -> 
             }
         )
         for (level, idx), value in edge.append(digest):
-            nodes.append({"level": level, "idx": idx, "hash": value})
-    session.execute(insert(LedgerLeaf), leaves)
-    if nodes:
-        session.execute(insert(LedgerNode), nodes)
+            nodes.append({"id": node_key(level, idx), "hash": value})
+    writer = BulkWriter(session)  # COPY on PostgreSQL, executemany elsewhere
+    writer.write(LedgerLeaf.__table__, leaves)  # type: ignore[arg-type]
+    writer.write(LedgerNode.__table__, nodes)  # type: ignore[arg-type]
     session.execute(delete(LedgerPending).where(LedgerPending.seq.in_([p[0] for p in pending])))
     root = edge.root()
     note = signer.sign(edge.size, root)
@@ -132,27 +135,27 @@ def node_reader(session: Session) -> _NodeReader:
 
 
 class _NodeReader:
-    """Reads perfect subtree hashes: level 0 from the leaves, higher levels from the nodes."""
+    """Reads perfect subtree hashes: level 0 from the leaves, higher levels from the nodes.
+
+    One round trip per proof: both lookups go out as one ``UNION ALL`` over the two primary
+    keys. The statement is built from integers this module computed (never from input), which
+    skips SQL compilation on the hot path of proof generation.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def __call__(self, wanted: Sequence[NodeId]) -> Mapping[NodeId, bytes]:
+        keys = {node_key(level, idx) if level else idx: (level, idx) for level, idx in wanted}
         found: dict[NodeId, bytes] = {}
-        leaves = [idx for level, idx in wanted if level == 0]
-        inner = [(level, idx) for level, idx in wanted if level > 0]
-        for chunk in _chunks(leaves, 500):
-            rows = self._session.execute(
-                select(LedgerLeaf.idx, LedgerLeaf.leaf_hash).where(LedgerLeaf.idx.in_(chunk))
+        for chunk in _chunks(list(keys), 500):
+            leaves = ",".join(str(int(k)) for k in chunk if k < 1 << NODE_LEVEL_SHIFT) or "-1"
+            nodes = ",".join(str(int(k)) for k in chunk if k >= 1 << NODE_LEVEL_SHIFT) or "-1"
+            rows = self._session.connection().exec_driver_sql(
+                f"SELECT idx, leaf_hash FROM ledger_leaves WHERE idx IN ({leaves}) "  # noqa: S608 - integers only
+                f"UNION ALL SELECT id, hash FROM ledger_nodes WHERE id IN ({nodes})"
             )
-            found.update({(0, idx): value for idx, value in rows})
-        for pairs in _chunks(inner, 300):
-            node_rows = self._session.execute(
-                select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                    tuple_(LedgerNode.level, LedgerNode.idx).in_(pairs)
-                )
-            )
-            found.update({(level, idx): value for level, idx, value in node_rows})
+            found.update({keys[int(key)]: bytes(value) for key, value in rows})
         missing = [node for node in wanted if node not in found]
         if missing:
             raise LedgerUnavailable(f"tree nodes missing: {missing[:3]}")

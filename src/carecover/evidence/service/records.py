@@ -90,8 +90,6 @@ def anchor(
     """
     try:
         data = canonical_bytes(content)
-        if public is not None:
-            canonical_bytes(public)
     except (CanonicalJsonError, TypeError, ValueError) as exc:
         raise EvidenceContentInvalid(str(exc)) from exc
     salt = new_salt()
@@ -110,14 +108,12 @@ def anchor(
         created_at=utc_now(),
     )
     record.content = _seal(record, data) if personal else data
-    session.add(record)
-    session.add(
-        LedgerPending(
-            record_id=record.id,
-            body=canonical_bytes(envelope(record, public)),
-        )
-    )
-    session.flush()
+    try:
+        body = canonical_bytes(envelope(record, public))
+    except (CanonicalJsonError, TypeError, ValueError) as exc:
+        raise EvidenceContentInvalid(str(exc)) from exc
+    session.add(record)  # flushed with the caller's other writes, in one batch
+    session.add(LedgerPending(record_id=record.id, body=body))
     return record
 
 

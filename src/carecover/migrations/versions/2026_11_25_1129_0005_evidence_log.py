@@ -94,15 +94,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_nodes",
-        sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column(
-            "idx",
+            "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=False,
             nullable=False,
         ),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_nodes")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_nodes")),
     )
     op.create_table(
         "ledger_state",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from carecover.platform.db import Base
+from carecover.platform.db.base import Base
 
 
 def row_of(obj: Base) -> dict[str, Any]:
