@@ -52,3 +52,14 @@ def test_the_public_log_page_proves_an_entry(page: Page) -> None:
     page.goto("/evidence?index=0")
     expect(page.get_by_test_id("entry-verdict")).to_have_class(re.compile("ok"))
     expect(page.get_by_test_id("public-key")).to_contain_text("carecover.example/evidence/v1+")
+
+
+def test_the_scan_page_rechecks_the_proofs_in_the_browser(page: Page) -> None:
+    sign_in(page, "owner")
+    page.goto("/owner/cars")
+    page.get_by_test_id("car-parts").first.locator("a").first.click()
+    check = page.get_by_test_id("browser-check")
+    expect(check).to_have_attribute("data-result", "ok")
+    expect(check).to_be_visible()
+    expect(check).to_contain_text("4/4")
+    assert check.get_attribute("data-signature") in ("valid", "unsupported")
