@@ -137,3 +137,30 @@ def test_status_is_for_auditors(client: TestClient, session: Session) -> None:
     assert ok["pending"] == 0
     assert ok["last_audit"] is None
     assert session.scalar(select(func.count()).select_from(LedgerLeaf)) == 2
+
+
+def test_a_kept_checkpoint_detects_rollback_and_split_view(
+    client: TestClient, session: Session
+) -> None:
+    fill(session, 5)
+    make_user(session, username="auditor.since", role=Role.auditor)
+    headers = sign_in(client, "auditor.since")
+    kept = client.get("/api/v1/ledger/checkpoint.txt").text
+    fill(session, 4)
+    key = client.get("/api/v1/ledger/key").text.strip()
+    url = "/api/v1/evidence/bundles/claim/claim-7"
+    grown = client.get(url, params={"since": 5}, headers=headers).content
+    assert verify_bundle(grown, trusted_key=key, previous=kept).ok
+    unproven = client.get(url, headers=headers).content  # no consistency proof asked for
+    report = verify_bundle(unproven, trusted_key=key, previous=kept)
+    assert not report.ok
+    assert "no consistency proof" in report.errors[0]
+    newer = client.get("/api/v1/ledger/checkpoint.txt").text
+    old_bundle = json.loads(grown)
+    old_bundle["checkpoint"] = kept  # a server showing an older tree to someone who saw more
+    rolled = verify_bundle(json.dumps(old_bundle).encode(), trusted_key=key, previous=newer)
+    assert any("rollback" in e for e in rolled.errors)
+    signer = service.get_signer()
+    forked = signer.sign(9, bytes(32))  # validly signed, same size, another root
+    split = verify_bundle(grown, trusted_key=key, previous=forked)
+    assert any("split view" in e for e in split.errors)

@@ -159,8 +159,11 @@ def bundle(
     principal: OptionalPrincipal,
     subject_type: SubjectType,
     subject_id: SubjectId,
+    since: Annotated[str | None, Query(pattern=DECIMAL)] = None,
 ) -> JSONResponse:
-    """Download the evidence bundle of one subject; check it offline with ``carecover-verify``."""
+    """Download the evidence bundle of one subject; check it offline with ``carecover-verify``.
+    With ``since`` (the size of a checkpoint you kept) the bundle also proves the log only grew
+    since then (``carecover-verify --previous``)."""
     disclosure = service.disclosure_for(session, principal, subject_type, subject_id)
     result = service.build_bundle(
         session,
@@ -168,6 +171,7 @@ def bundle(
         subject_type=subject_type,
         subject_id=subject_id,
         disclosure=disclosure,
+        since=_number(since, "since") if since is not None else None,
     )
     return JSONResponse(
         result.document,

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import strict_json  # noqa: TID252 - the verifier stands alone
-from .merkle import ProofError, leaf_hash, verify_inclusion  # noqa: TID252
+from .merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion  # noqa: TID252
 from .note import Checkpoint, NoteError, NoteVerifier, open_checkpoint  # noqa: TID252
 
 FORMAT = "carecover-evidence-bundle/1"
@@ -42,7 +42,7 @@ NOT_DISCLOSED = "not disclosed"
 MISMATCH = "mismatch"
 
 _COMMITMENT = re.compile(r"sha256:([0-9a-f]{64})")
-_TOP_KEYS = {"format", "subject", "log", "checkpoint", "entries", "generated_at"}
+_TOP_KEYS = {"format", "subject", "log", "checkpoint", "entries", "generated_at", "consistency"}
 _ENTRY_KEYS = {"index", "leaf", "proof", "record"}
 
 UNPINNED_WARNING = (
@@ -271,13 +271,54 @@ def _check_entry(entry: _Entry, checkpoint: Checkpoint | None) -> EntryResult:
     return EntryResult(entry.index, kind, ident, included, commitment, "; ".join(reasons) or None)
 
 
+def _check_previous(
+    doc: dict[str, Any], previous: str, verifier: NoteVerifier, current: Checkpoint
+) -> str | None:
+    """The log must only have grown since ``previous`` (a checkpoint the client trusted before):
+    no rollback, no second root for one size (split view), and a consistency proof between."""
+    try:
+        earlier = open_checkpoint(previous, verifier, origin=current.origin)
+    except NoteError as exc:
+        return f"the previous checkpoint is not valid for this log: {exc}"
+    if earlier.size > current.size:
+        return f"rollback: the log shrank from {earlier.size} to {current.size} entries"
+    if earlier.size == current.size:
+        if earlier.root != current.root:
+            return f"split view: two different signed roots for size {current.size}"
+        return None
+    raw = doc.get("consistency")
+    if not isinstance(raw, dict) or raw.get("size1") != earlier.size:
+        return f"no consistency proof from the previous size {earlier.size} in the bundle"
+    proof_raw = raw.get("proof")
+    if not isinstance(proof_raw, list):
+        return "the consistency proof must be a list"
+    try:
+        proof = [_b64(item, "consistency proof") for item in proof_raw]
+        verify_consistency(
+            size1=earlier.size,
+            size2=current.size,
+            proof=proof,
+            root1=earlier.root,
+            root2=current.root,
+        )
+    except (BundleError, ProofError) as exc:
+        return f"the log is not an extension of the previous checkpoint: {exc}"
+    return None
+
+
 def verify_bundle(
-    data: bytes, *, trusted_key: str | None, origin: str | None = None
+    data: bytes,
+    *,
+    trusted_key: str | None,
+    origin: str | None = None,
+    previous: str | None = None,
 ) -> BundleReport:
     """Verify an evidence bundle offline.
 
     ``trusted_key`` is the log's verifier key; without it the bundle's own key is used and
-    the report says the key is not pinned. ``origin`` pins the log's origin.
+    the report says the key is not pinned. ``origin`` pins the log's origin. ``previous`` is a
+    signed checkpoint the caller kept from an earlier check: the bundle's checkpoint must then
+    extend it (detects rollbacks and split views).
     """
     if not isinstance(data, bytes):
         raise BundleError("bundle.type", "the bundle must be given as bytes")
@@ -324,6 +365,10 @@ def verify_bundle(
         errors.append(
             f"the bundle claims log {log_origin!r} but its checkpoint is from {checkpoint.origin!r}"
         )
+    if previous is not None and checkpoint is not None:
+        problem = _check_previous(doc, previous, verifier, checkpoint)
+        if problem is not None:
+            errors.append(problem)
     return BundleReport(
         subject_type=subject_type,
         subject_id=subject_id,

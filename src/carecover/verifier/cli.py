@@ -54,6 +54,14 @@ def _read_key(value: str | None) -> str | None:
         raise _InputError(f"cannot read the key file {value[1:]!r}: {exc}") from exc
 
 
+def _read_note(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read(64 * 1024 + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _InputError(f"cannot read the previous checkpoint {path!r}: {exc}") from exc
+
+
 def _human(report: BundleReport) -> str:
     lines = [f"Evidence bundle for {report.subject_type} {report.subject_id}"]
     lines.append(f"  generated at {report.generated_at}")
@@ -104,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the log's verifier key (name+id+base64), or @file holding it; strongly advised",
     )
     parser.add_argument("--origin", metavar="ORIGIN", help="require checkpoints of this log")
+    parser.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="a signed checkpoint you kept from an earlier check: the log must extend it "
+        "(fetch the bundle with ?since=<its size> to include the consistency proof)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON report")
     return parser
 
@@ -115,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_UNREADABLE
     try:
         key = _read_key(args.key)
-        report = verify_bundle(_read_bundle(args.bundle), trusted_key=key, origin=args.origin)
+        previous = _read_note(args.previous) if args.previous else None
+        report = verify_bundle(
+            _read_bundle(args.bundle), trusted_key=key, origin=args.origin, previous=previous
+        )
     except (_InputError, BundleError) as exc:
         code = getattr(exc, "code", "input.unreadable")
         if args.json:

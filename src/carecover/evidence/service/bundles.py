@@ -88,8 +88,10 @@ def build_bundle(
     subject_type: str,
     subject_id: str,
     disclosure: Disclosure,
+    since: int | None = None,
 ) -> Bundle:
-    """The bundle for one subject, proofs against the latest checkpoint."""
+    """The bundle for one subject, proofs against the latest checkpoint; with ``since`` (the
+    size of a checkpoint the requester kept) also the consistency proof from that size."""
     if disclosure is Disclosure.none:
         raise SubjectUnknown()
     records = records_for(session, subject_type, subject_id)
@@ -118,6 +120,10 @@ def build_bundle(
         )
     if not entries:
         raise EvidencePending()
+    consistency = None
+    if since is not None:
+        proof_c = log.consistency_proof(session, since, checkpoint.size)
+        consistency = {"size1": since, "proof": [_b64(h) for h in proof_c]}
     document = {
         "format": BUNDLE_FORMAT,
         "subject": {"type": subject_type, "id": subject_id},
@@ -126,6 +132,8 @@ def build_bundle(
         "entries": entries,
         "generated_at": utc_now().isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
+    if consistency is not None:
+        document["consistency"] = consistency
     return Bundle(subject_type, subject_id, document, pending=len(records) - len(entries))
 
 
