@@ -331,6 +331,11 @@ def postgres_url() -> str | None:
     return url
 
 
+def _replaced(r: Result, only: str | None) -> bool:
+    """An old result of a rerun step whose name changed (dropped, not kept stale)."""
+    return only == "evidence log" and r["name"].startswith("ledger_")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=f"sqlite:///{WORK / 'bench.db'}")
@@ -338,6 +343,9 @@ def main() -> None:
     parser.add_argument("--seed-customers", type=int, default=20_000)
     parser.add_argument("--ledger-appends", type=int, default=50_000)
     parser.add_argument("--ledger-proof-size", type=int, default=1_000_000)
+    parser.add_argument(
+        "--only", help="run only the steps whose label contains this; keep the other results"
+    )
     args = parser.parse_args()
     registry.load_all()
     migrate.upgrade(args.database_url)
@@ -364,6 +372,11 @@ def main() -> None:
             ),
         ),
     ]
+    previous: list[Result] = []
+    if args.only:
+        steps = [step for step in steps if args.only in step[0]]
+        if Path(args.out).exists():
+            previous = json.loads(Path(args.out).read_text())
     with Progress(console=console) as progress:
         task = progress.add_task("benchmarks", total=len(steps))
         for label, step in steps:
@@ -371,6 +384,10 @@ def main() -> None:
             results.extend(step())
             progress.advance(task)
     db.dispose()
+    fresh = {r["name"] for r in results}
+    results = [r for r in previous if r["name"] not in fresh and not _replaced(r, args.only)] + (
+        results
+    )
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     table = Table("name", "value", "baseline", "ratio", "target")
     for r in results:

@@ -43,7 +43,12 @@ def _site_org(session: Session, uri: str | None) -> uuid.UUID | None:
 
 def _parts(session: Session, event: dict[str, Any], pointer: str) -> list[Part]:
     parts: list[Part] = []
-    for n, epc in enumerate(epcs_of(event)):
+    epcs = epcs_of(event)
+    if len(set(epcs)) != len(epcs):
+        raise EpcisInvalid(
+            "epcis.duplicate_epc", "the same EPC is listed twice in one event", pointer=pointer
+        )
+    for n, epc in enumerate(epcs):
         try:
             sgtin = SGTIN.parse_epc(epc)
         except PartsInputError as exc:
@@ -80,7 +85,7 @@ def capture(session: Session, actor: Actor, data: bytes) -> CaptureResult:
                 "corrections are recorded by CareCover staff; submit the corrective event",
                 pointer=f"{pointer}/errorDeclaration",
             )
-        step = step_of(event)
+        step = step_of(event, pointer)
         if step.kind is CustodyKind.COMMISSIONING:
             raise EpcisInvalid(
                 "epcis.commission_via_api",

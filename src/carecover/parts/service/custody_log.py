@@ -27,6 +27,7 @@ from carecover.parts.service.custody import (
     CustodyViolation,
     apply,
 )
+from carecover.parts.service.epcis.cbv import BIZ_STEP, SOURCE_DEST_TYPE
 from carecover.parts.service.epcis.errors import EpcisError
 from carecover.parts.service.epcis.hashing import event_hash_id
 from carecover.parts.service.gs1 import PartsInputError
@@ -85,20 +86,26 @@ class Step:
     vehicle_key: str | None
 
 
-def step_of(event: dict[str, Any]) -> Step:
-    """The custody meaning of an EPCIS event (bizStep, where, to where, which vehicle)."""
-    biz_step = str(event.get("bizStep", ""))
-    kind = _KINDS.get(biz_step)
+def step_of(event: dict[str, Any], pointer: str = "") -> Step:
+    """The custody meaning of an EPCIS event (bizStep, where, to where, which vehicle).
+
+    CBV terms count in every standard spelling (short name, ``urn:epcglobal:cbv:…``, Web URI,
+    ``cbv:`` CURIE); ``pointer`` locates the event in its document for error messages.
+    """
+    raw = event.get("bizStep")
+    short = BIZ_STEP.short_name(raw) if isinstance(raw, str) else None
+    kind = _KINDS.get(short or "")
     if kind is None:
         raise EpcisInvalid(
             "epcis.unsupported_biz_step",
-            f"bizStep {biz_step or '(none)'} is not a custody step CareCover tracks",
-            pointer="/bizStep",
+            f"bizStep {str(raw)[:80] if raw else '(none)'} is not a custody step CareCover tracks",
+            pointer=f"{pointer}/bizStep",
         )
     place = (event.get("bizLocation") or event.get("readPoint") or {}).get("id")
     destination = None
     for item in event.get("destinationList", []):
-        if item.get("type") in ("location", "https://ref.gs1.org/cbv/SDT-location"):
+        kind_of = item.get("type")
+        if isinstance(kind_of, str) and SOURCE_DEST_TYPE.short_name(kind_of) == "location":
             destination = item.get("destination")
     key = None
     parent = event.get("parentID")
