@@ -134,3 +134,24 @@ def test_evidence_pages(client: TestClient, session: Session) -> None:
     assert ran.status_code == 200
     assert 'data-testid="audit-verdict"' in ran.text
     assert "alert ok" in ran.text
+
+
+def test_a_shop_installs_a_part_into_a_car_named_by_its_vin(
+    client: TestClient, session: Session
+) -> None:
+    net = make_network(session)
+    [part] = commission(session, net)
+    deliver_to_shop(session, net, part)
+    assert web_sign_in(client, net.shop.username).status_code == 303
+    desk = client.get("/partner/parts")
+    done = client.post(
+        f"/partner/parts/{part.id}/install",
+        data={"csrf_token": csrf_of(desk.text), "vehicle": net.car.vin.lower()},
+    )
+    assert 'data-testid="form-ok"' in done.text
+    assert service.parts_in_vehicle(session, net.car.id) == [part]
+    unknown = client.post(
+        f"/partner/parts/{part.id}/install",
+        data={"csrf_token": csrf_of(desk.text), "vehicle": "LSVNOSUCHCAR00000"},
+    )
+    assert unknown.status_code == 422

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from carecover.partners.enums import PartnerStatus, PartnerType
 from carecover.partners.models import Partner
 from carecover.parts import repository, service
-from carecover.parts.errors import PartNotFound
+from carecover.parts.errors import PartInputInvalid, PartNotFound
 from carecover.parts.models import Part
 from carecover.parts.service import digital_link as dl
 from carecover.parts.service import labels
@@ -27,6 +27,7 @@ from carecover.platform.web.deps import (
     WebContext,
     permission_required,
 )
+from carecover.vehicles import service as vehicles
 
 router = APIRouter(include_in_schema=False)
 
@@ -126,6 +127,18 @@ async def _form(ctx: WebContext) -> dict[str, str]:
     return {k: v for k, v in (await ctx.request.form()).items() if isinstance(v, str)}
 
 
+def _vehicle(ctx: WebContext, text: str) -> uuid.UUID:
+    """The car a shop names by VIN or plate (as on its repair order), or by id."""
+    value = text.strip()
+    found = _uuid(value)
+    if found is not None:
+        return found
+    car = vehicles.find_by_vin(ctx.session, value) or vehicles.find_by_plate(ctx.session, value)
+    if car is None:
+        raise PartInputInvalid("vehicle.unknown", "no vehicle has this VIN or plate")
+    return car.id
+
+
 def _uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value or "")
@@ -180,9 +193,7 @@ async def step_submit(ctx: CheckedContext, part_id: uuid.UUID, step: str) -> Res
                 raise PartNotFound()
             service.ship(ctx.session, actor, part_id, target)
         elif step == "install":
-            vehicle = _uuid(form.get("vehicle_id"))
-            if vehicle is None:
-                raise PartNotFound()
+            vehicle = _vehicle(ctx, form.get("vehicle", ""))
             order = (form.get("repair_order") or "").strip() or None
             service.install(ctx.session, actor, part_id, vehicle, order)
         elif site is None:

@@ -55,7 +55,9 @@ class BulkWriter:
             return
         if self.postgres:
             self._copy(table, rows)
-        else:
+        elif self.session.get_bind().dialect.name == "sqlite":
+            self._executemany(table, rows)
+        else:  # pragma: no cover - only PostgreSQL and SQLite are supported
             self.session.execute(insert(table), list(rows))
         self.rows_written += len(rows)
 
@@ -66,6 +68,25 @@ class BulkWriter:
             groups.setdefault(name, []).append(row)
         for name, group in groups.items():
             self.write(Base.metadata.tables[name], group)
+
+    def _executemany(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """One DBAPI executemany with the columns' own bind processors (the exact values the
+        ORM would store), without SQLAlchemy's per-row statement machinery."""
+        connection = self.session.connection()
+        dialect = connection.dialect
+        columns = list(table.columns)
+        processors = [column.type._cached_bind_processor(dialect) for column in columns]
+        names = ", ".join(column.name for column in columns)
+        marks = ", ".join("?" for _ in columns)
+        params = [
+            tuple(
+                value if proc is None else proc(value)
+                for proc, value in zip(processors, (row[c.name] for c in columns), strict=True)
+            )
+            for row in rows
+        ]
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 - names from metadata
+        connection.exec_driver_sql(statement, params)
 
     def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         columns = [c.name for c in table.columns]
