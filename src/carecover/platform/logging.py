@@ -51,7 +51,9 @@ def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> 
 
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(
             colors=False,
             # plain tracebacks: the rich formatter would print every local variable, which can
             # hold bearer tokens, passwords and decrypted personal data
