@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from carecover.evidence.models import LedgerLeaf
 from carecover.evidence.service import log
 from carecover.platform.auth.roles import Role
 from carecover.verifier.bundle import verify_bundle
+from carecover.verifier.cli import main as verify_cli
 from carecover.verifier.merkle import verify_consistency, verify_inclusion
 from carecover.verifier.note import NoteVerifier, open_checkpoint
 from tests.accounts.test_api import PROBLEM, sign_in
@@ -164,3 +166,21 @@ def test_a_kept_checkpoint_detects_rollback_and_split_view(
     forked = signer.sign(9, bytes(32))  # validly signed, same size, another root
     split = verify_bundle(grown, trusted_key=key, previous=forked)
     assert any("split view" in e for e in split.errors)
+
+
+def test_carecover_verify_checks_a_kept_checkpoint(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    fill(session, 3)
+    make_user(session, username="auditor.cli", role=Role.auditor)
+    headers = sign_in(client, "auditor.cli")
+    (tmp_path / "kept.txt").write_text(client.get("/api/v1/ledger/checkpoint.txt").text)
+    fill(session, 2)
+    url = "/api/v1/evidence/bundles/claim/claim-7"
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(client.get(url, params={"since": 3}, headers=headers).content)
+    key = client.get("/api/v1/ledger/key").text.strip()
+    args = [str(bundle), "--key", key, "--previous", str(tmp_path / "kept.txt")]
+    assert verify_cli(args) == 0
+    (tmp_path / "forked.txt").write_text(service.get_signer().sign(5, bytes(32)))
+    assert verify_cli([*args[:3], "--previous", str(tmp_path / "forked.txt")]) == 1
