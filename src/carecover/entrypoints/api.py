@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from carecover import __version__
 from carecover.accounts import api as accounts_api
 from carecover.benefits import api as benefits_api
+from carecover.claims import api as claims_api
 from carecover.customers import api as customers_api
 from carecover.evidence import api as evidence_api
 from carecover.operations import api as operations_api
@@ -21,6 +22,8 @@ from carecover.vehicles import api as vehicles_api
 
 API_PREFIX = "/api/v1"
 FORM_PATHS = (accounts_api.TOKEN_PATH,)
+UPLOAD_PATHS = ("/api/v1/claims", "/owner/claims")
+"""Where photos are uploaded: multipart bodies up to CARECOVER_MAX_UPLOAD_BYTES."""
 
 
 def api_router() -> APIRouter:
@@ -34,6 +37,7 @@ def api_router() -> APIRouter:
     router.include_router(benefits_api.router)
     router.include_router(evidence_api.router)
     router.include_router(parts_api.router)
+    router.include_router(claims_api.router)
     return router
 
 

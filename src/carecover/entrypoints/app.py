@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from carecover import __version__
 from carecover.accounts import web as accounts_web
 from carecover.entrypoints import registry
-from carecover.entrypoints.api import FORM_PATHS, api_router, health
+from carecover.entrypoints.api import FORM_PATHS, UPLOAD_PATHS, api_router, health
 from carecover.entrypoints.errors import install_error_handlers
 from carecover.entrypoints.web import customers as customer_pages
 from carecover.entrypoints.web import faces
@@ -89,7 +89,11 @@ def create_app(
     app.state.database = database
     install_error_handlers(app)
     app.add_middleware(
-        BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=FORM_PATHS
+        BodyGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        form_paths=FORM_PATHS,
+        upload_paths=UPLOAD_PATHS,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "carecover.policies.models",
     "carecover.benefits.models",
     "carecover.parts.models",
+    "carecover.claims.models",
 )
 
 HANDLER_AND_JOB_MODULES = (

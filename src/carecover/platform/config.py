@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     dev_keys_file: Path = Path("var/dev-keys.json")
     default_language: str = "zh-CN"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_bytes: int = Field(default=40 * 1_048_576, ge=1024)
+    max_photo_bytes: int = Field(default=15 * 1_048_576, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
     login_lockout_seconds: int = Field(default=900, ge=1)

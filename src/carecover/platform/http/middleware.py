@@ -84,16 +84,30 @@ class BodyGuardMiddleware:
     """Refuses bodies over the limit (413) and, under /api/, bodies that are not JSON (415),
     before any handler runs — so nothing is half-read or half-written."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, form_paths: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        form_paths: tuple[str, ...] = (),
+        upload_paths: tuple[str, ...] = (),
+        max_upload_bytes: int | None = None,
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.form_paths = form_paths
+        self.upload_paths = upload_paths
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
+
+    def _is_upload(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + "/") for p in self.upload_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
-        limit = self.max_body_bytes
+        upload = self._is_upload(scope["path"])
+        limit = self.max_upload_bytes if upload else self.max_body_bytes
         length = _header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _send_problem(send, scope, 413, "payload_too_large", {"limit": limit})
@@ -103,6 +117,8 @@ class BodyGuardMiddleware:
         if path.startswith(API_PREFIX) and length not in (None, "0"):
             wants_form = path in self.form_paths
             allowed = FORM_TYPES if wants_form else ("application/json",)
+            if upload:
+                allowed = ("multipart/form-data", "application/json")
             if content_type not in allowed and not content_type.endswith("+json"):
                 expected = allowed[0]
                 await _send_problem(
