@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from carecover import __version__
 from carecover.accounts import web as accounts_web
+from carecover.claims import web as claims_web
 from carecover.entrypoints import registry
 from carecover.entrypoints.api import FORM_PATHS, UPLOAD_PATHS, api_router, health
 from carecover.entrypoints.errors import install_error_handlers
@@ -122,4 +123,5 @@ def create_app(
     app.include_router(partners_web.router)
     app.include_router(evidence_web.router)
     app.include_router(parts_web.router)
+    app.include_router(claims_web.router)
     return app

@@ -1,0 +1,141 @@
+"""Owner pages for claims: report a loss with photos, see one's claims and what to retake."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from carecover.claims import service
+from carecover.claims.models import Claim, ClaimPhoto
+from carecover.customers import repository as customers
+from carecover.platform.errors import AppError, Forbidden, InvalidFields, NotFound
+from carecover.platform.web.deps import CheckedContext, OwnerPage, WebContext
+from carecover.vehicles.models import Vehicle
+
+router = APIRouter(include_in_schema=False)
+BEIJING = timezone(timedelta(hours=8))
+
+
+def _owner_id(ctx: WebContext) -> uuid.UUID | None:
+    if ctx.principal is None:
+        return None
+    owner = customers.get_by_user(ctx.session, ctx.principal.user_id)
+    return owner.id if owner else None
+
+
+def _cars(ctx: WebContext) -> list[Vehicle]:
+    owner = _owner_id(ctx)
+    if owner is None:
+        return []
+    return list(ctx.session.scalars(select(Vehicle).where(Vehicle.owner_id == owner)))
+
+
+def _claim(ctx: WebContext, claim_id: uuid.UUID) -> Claim:
+    claim = ctx.session.get(Claim, claim_id)
+    if claim is None or claim.customer_id != _owner_id(ctx):
+        raise NotFound()
+    return claim
+
+
+@router.get("/owner/claims", response_model=None)
+def my_claims(ctx: OwnerPage) -> Response:
+    owner = _owner_id(ctx)
+    claims = (
+        list(
+            ctx.session.scalars(
+                select(Claim).where(Claim.customer_id == owner).order_by(Claim.reported_at.desc())
+            )
+        )
+        if owner
+        else []
+    )
+    return ctx.render("claims/list.html", claims=claims)
+
+
+def _form_page(ctx: WebContext, *, error: str | None = None, status_code: int = 200) -> Response:
+    now = datetime.now(BEIJING).strftime("%Y-%m-%dT%H:%M")
+    return ctx.render(
+        "claims/new.html",
+        cars=_cars(ctx),
+        now=now,
+        error=error,
+        idempotency_key=uuid.uuid4().hex,
+        status_code=status_code,
+    )
+
+
+@router.get("/owner/claims/new", response_model=None)
+def new_claim(ctx: OwnerPage) -> Response:
+    return _form_page(ctx)
+
+
+def _error(ctx: WebContext, exc: AppError) -> str:
+    if isinstance(exc, InvalidFields):
+        return " ".join(ctx.t(f"invalid.{p.code}", **p.params) for p in exc.problems)
+    return ctx.t(f"error.{exc.code}")
+
+
+@router.post("/owner/claims", response_model=None)
+async def submit_claim(ctx: CheckedContext) -> Response:
+    if ctx.principal is None or ctx.principal.role.value != "owner":
+        raise Forbidden()
+    form = await ctx.request.form()
+    photos = [f for f in form.getlist("photos") if isinstance(f, UploadFile)]
+    limit = ctx.settings.max_photo_bytes
+    try:
+        when = datetime.fromisoformat(str(form.get("occurred_at", ""))).replace(tzinfo=BEIJING)
+        data = [await f.read(limit + 1) for f in photos if f.filename]
+        claim, _ = service.report(
+            ctx.session,
+            ctx.actor(),
+            service.FnolInput(
+                vehicle_id=uuid.UUID(str(form.get("vehicle_id", ""))),
+                occurred_at=when,
+                description=str(form.get("description", "")).strip()[:2000] or "—",
+                idempotency_key=str(form.get("idempotency_key", ""))[:64],
+                place=str(form.get("place", "")).strip()[:200] or None,
+            ),
+            data,
+            max_photo_bytes=limit,
+        )
+    except (AppError, ValueError) as exc:
+        ctx.session.rollback()
+        text = _error(ctx, exc) if isinstance(exc, AppError) else ctx.t("error.validation_failed")
+        return _form_page(ctx, error=text, status_code=422)
+    return RedirectResponse(f"/owner/claims/{claim.id}", status_code=303)
+
+
+@router.get("/owner/claims/{claim_id}", response_model=None)
+def claim_page(ctx: OwnerPage, claim_id: uuid.UUID) -> Response:
+    claim = _claim(ctx, claim_id)
+    photos = ctx.session.scalars(
+        select(ClaimPhoto).where(ClaimPhoto.claim_id == claim.id).order_by(ClaimPhoto.seq)
+    ).all()
+    return ctx.render(
+        "claims/claim.html",
+        claim=claim,
+        photos=photos,
+        description=service.description_of(claim),
+        place=service.place_of(claim),
+        retake_codes=service.RETAKE_CODES,
+    )
+
+
+@router.get("/owner/claims/{claim_id}/photos/{seq}", response_model=None)
+def claim_photo(ctx: OwnerPage, claim_id: uuid.UUID, seq: int) -> Response:
+    claim = _claim(ctx, claim_id)
+    photo = ctx.session.scalars(
+        select(ClaimPhoto).where(ClaimPhoto.claim_id == claim.id, ClaimPhoto.seq == seq)
+    ).first()
+    if photo is None:
+        raise NotFound()
+    return Response(
+        photo.content,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
