@@ -10,13 +10,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from carecover.evidence import service
-from carecover.evidence.errors import CheckpointMissing, EntryNotFound, ProofRangeInvalid
+from carecover.evidence.errors import CheckpointMissing, EntryNotFound
 from carecover.evidence.service import audit, log
 from carecover.platform.auth.roles import Permission
 from carecover.platform.errors import Forbidden
 from carecover.platform.web.deps import CheckedContext, PageContext, WebContext, permission_required
-from carecover.verifier.merkle import ProofError, verify_inclusion
-from carecover.verifier.note import NoteError, open_checkpoint
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,27 +38,19 @@ def check_entry(ctx: WebContext, index: int) -> EntryCheck | None:
     """Inclusion of entry ``index`` in the latest checkpoint, verified like an outsider would."""
     try:
         leaf = log.entry(ctx.session, index)
-        cp = log.latest_checkpoint(ctx.session)
-    except (EntryNotFound, CheckpointMissing):
+    except EntryNotFound:
         return None
-    signer = service.get_signer()
-    proof: list[bytes] = []
-    try:
-        opened = open_checkpoint(cp.note, signer.verifier, origin=signer.origin)
-        proof = log.inclusion_proof(ctx.session, index, opened.size)
-        verify_inclusion(
-            leaf_hash=leaf.leaf_hash, index=index, size=opened.size, proof=proof, root=opened.root
-        )
-        verified, reason = True, None
-    except (NoteError, ProofError, ProofRangeInvalid) as exc:
-        verified, reason = False, str(exc)
+    checkpoint = service.verified_checkpoint(ctx.session, service.get_signer())
+    if checkpoint is None:
+        return None
+    proof, reason = service.check_leaf(ctx.session, leaf, checkpoint)
     return EntryCheck(
         index=index,
         envelope=json.loads(leaf.body),
         leaf_hash=leaf.leaf_hash.hex(),
         proof=[h.hex() for h in proof],
-        size=cp.size,
-        verified=verified,
+        size=checkpoint.size,
+        verified=reason is None,
         reason=reason,
     )
 

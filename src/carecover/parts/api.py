@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
 
 import carecover.parts.service.digital_link as dl
 from carecover.parts import service
 from carecover.parts.errors import PartInputInvalid
-from carecover.parts.models import Part
+from carecover.parts.models import Part, PartEvent
 from carecover.parts.schemas import (
     CaptureRead,
     CommissionCreate,
@@ -28,7 +29,6 @@ from carecover.parts.schemas import (
 from carecover.parts.service.gs1 import PartsInputError
 from carecover.platform.auth.roles import Permission, Role
 from carecover.platform.auth.service import Principal
-from carecover.platform.config import get_settings
 from carecover.platform.http.deps import (
     DbSession,
     OptionalPrincipal,
@@ -74,6 +74,11 @@ def events_read(proven: list[service.ProvenEvent]) -> list[PartEventRead]:
     ]
 
 
+def event_read(session: Session, event: PartEvent) -> PartEventRead:
+    """One just-recorded event (its proof shows once the log has sequenced it)."""
+    return events_read(service.prove(session, [event])[0])[0]
+
+
 @router.post("/parts", response_model=list[PartRead], status_code=201)
 def commission(
     session: DbSession, principal: PartnerUser, info: ReqInfo, body: CommissionCreate
@@ -99,7 +104,7 @@ def ship(
     session: DbSession, principal: PartnerUser, info: ReqInfo, part_id: uuid.UUID, body: ShipBody
 ) -> PartEventRead:
     event = service.ship(session, actor_of(principal, info), part_id, body.to_location_id)
-    return events_read(service.prove(session, [event])[0])[0]
+    return event_read(session, event)
 
 
 @router.post("/parts/{part_id}/receive", response_model=PartEventRead, status_code=201)
@@ -107,7 +112,7 @@ def receive(
     session: DbSession, principal: PartnerUser, info: ReqInfo, part_id: uuid.UUID, body: SiteBody
 ) -> PartEventRead:
     event = service.receive(session, actor_of(principal, info), part_id, body.location_id)
-    return events_read(service.prove(session, [event])[0])[0]
+    return event_read(session, event)
 
 
 @router.post("/parts/{part_id}/install", response_model=PartEventRead, status_code=201)
@@ -121,7 +126,7 @@ def install(
     event = service.install(
         session, actor_of(principal, info), part_id, body.vehicle_id, body.repair_order
     )
-    return events_read(service.prove(session, [event])[0])[0]
+    return event_read(session, event)
 
 
 @router.post("/parts/{part_id}/remove", response_model=PartEventRead, status_code=201)
@@ -135,7 +140,7 @@ def remove(
     event = service.remove(
         session, actor_of(principal, info), part_id, body.location_id, body.repair_order
     )
-    return events_read(service.prove(session, [event])[0])[0]
+    return event_read(session, event)
 
 
 @router.post("/parts/{part_id}/destroy", response_model=PartEventRead, status_code=201)
@@ -143,7 +148,7 @@ def destroy(
     session: DbSession, principal: PartnerUser, info: ReqInfo, part_id: uuid.UUID, body: SiteBody
 ) -> PartEventRead:
     event = service.destroy(session, actor_of(principal, info), part_id, body.location_id)
-    return events_read(service.prove(session, [event])[0])[0]
+    return event_read(session, event)
 
 
 @router.post(
@@ -177,11 +182,6 @@ def part_history(
     return PartHistoryRead(part=part_read(part), checkpoint_size=size, events=events_read(proven))
 
 
-def _client(request: Request) -> str:
-    host = request.client.host if request.client else "-"
-    return f"{host}|{request.headers.get('user-agent', '')[:200]}"
-
-
 @router.post("/parts/scans", response_model=ScanRead)
 def scan(
     request: Request,
@@ -191,9 +191,8 @@ def scan(
     body: ScanBody,
 ) -> ScanRead:
     """Scan-to-verify (no sign-in needed): genuine or not, with reasons and the proven history."""
-    host = get_settings().digital_link_base.removeprefix("https://")
     try:
-        link = dl.parse(body.uri, host=host, allow_extra_params=True)
+        link = dl.parse(body.uri, host=service.resolver_host(), allow_extra_params=True)
     except PartsInputError as exc:
         raise PartInputInvalid(exc.code, exc.message, field="uri") from exc
     owner = principal.user_id if principal is not None and principal.role is Role.owner else None
@@ -201,7 +200,9 @@ def scan(
         session,
         sgtin=link.sgtin,
         tag=link.tag,
-        client=_client(request),
+        client=service.client_key(
+            request.client.host if request.client else None, request.headers.get("user-agent")
+        ),
         city=body.city,
         lat=body.lat,
         lon=body.lon,

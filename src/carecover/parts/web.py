@@ -35,19 +35,9 @@ PartsDesk = Annotated[WebContext, permission_required(Permission.customers_read)
 Tag = Annotated[str | None, Query(alias="s", max_length=40)]
 
 
-def _host(ctx: WebContext) -> str:
-    return ctx.settings.digital_link_base.removeprefix("https://")
-
-
 def local_link(part: Part) -> str:
     """The resolver path on this server (what the QR's Digital Link resolves to)."""
     return f"/01/{part.gtin}/21/{part.serial}?s={part.tag}"
-
-
-def _client(ctx: WebContext) -> str:
-    request = ctx.request
-    host = request.client.host if request.client else "-"
-    return f"{host}|{request.headers.get('user-agent', '')[:200]}"
 
 
 @router.get("/01/{gtin}/21/{serial}", response_model=None)
@@ -56,14 +46,24 @@ def verify_page(ctx: PageContext, gtin: str, serial: str, tag: Tag = None) -> Re
     signed-in owner whether the part is in their car."""
     query = f"?s={tag}" if tag is not None else ""
     try:
-        link = dl.parse(f"https://{_host(ctx)}/01/{gtin}/21/{serial}{query}", host=_host(ctx))
+        link = dl.parse(
+            f"https://{service.resolver_host()}/01/{gtin}/21/{serial}{query}",
+            host=service.resolver_host(),
+        )
         sgtin, link_tag = link.sgtin, link.tag
     except PartsInputError:  # a malformed code answers like an unknown one
         sgtin, link_tag = None, None
     principal = ctx.principal
     owner = principal.user_id if principal is not None and principal.role is Role.owner else None
     outcome = service.scan(
-        ctx.session, sgtin=sgtin, tag=link_tag, client=_client(ctx), owner_user_id=owner
+        ctx.session,
+        sgtin=sgtin,
+        tag=link_tag,
+        client=service.client_key(
+            ctx.request.client.host if ctx.request.client else None,
+            ctx.request.headers.get("user-agent"),
+        ),
+        owner_user_id=owner,
     )
     status = 200 if outcome.part is not None else 404
     return ctx.render(
@@ -236,7 +236,7 @@ def staff_lookup(ctx: PartsDesk, q: Annotated[str, Query(max_length=2048)] = "")
     if text:
         try:
             if text.startswith("https://"):
-                sgtin = dl.parse(text, host=_host(ctx), allow_extra_params=True).sgtin
+                sgtin = dl.parse(text, host=service.resolver_host(), allow_extra_params=True).sgtin
             else:
                 gtin, _, serial = text.replace("/", " ").partition(" ")
                 sgtin = SGTIN(gtin.strip(), serial.strip())

@@ -12,6 +12,7 @@ from carecover.evidence.service.bundles import (
     disclosure_for,
     register_subject,
 )
+from carecover.evidence.service.proofs import check_leaf, prove_records, verified_checkpoint
 from carecover.evidence.service.records import (
     RecordKind,
     anchor,
@@ -31,13 +32,16 @@ __all__ = [
     "RecordKind",
     "anchor",
     "build_bundle",
+    "check_leaf",
     "content_bytes",
     "disclosure_for",
     "envelope",
     "erase_party",
     "get_record",
     "get_signer",
+    "prove_records",
     "records_for",
     "register_subject",
     "signer_from_settings",
+    "verified_checkpoint",
 ]

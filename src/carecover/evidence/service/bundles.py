@@ -27,8 +27,10 @@ from carecover.evidence.service.signer import LogSigner
 from carecover.platform.auth.roles import Permission, has_permission
 from carecover.platform.auth.service import Principal
 from carecover.platform.clock import utc_now
+from carecover.verifier.bundle import FORMAT
 
-BUNDLE_FORMAT = "carecover-evidence-bundle/1"
+BUNDLE_FORMAT = FORMAT
+"""The bundle format, as the offline verifier defines it."""
 
 
 class Disclosure(StrEnum):

@@ -24,10 +24,18 @@ from carecover.parts.service.operations import (
     parts_in_vehicle,
     receive,
     remove,
+    resolver_host,
     sgtin_of,
     ship,
 )
-from carecover.parts.service.scans import ProvenEvent, ScanOutcome, owner_vehicle_keys, prove, scan
+from carecover.parts.service.scans import (
+    ProvenEvent,
+    ScanOutcome,
+    client_key,
+    owner_vehicle_keys,
+    prove,
+    scan,
+)
 from carecover.platform.auth.service import Principal
 
 
@@ -46,6 +54,7 @@ __all__ = [
     "ProvenEvent",
     "ScanOutcome",
     "capture",
+    "client_key",
     "commission",
     "destroy",
     "find",
@@ -60,6 +69,7 @@ __all__ = [
     "prove",
     "receive",
     "remove",
+    "resolver_host",
     "scan",
     "sgtin_of",
     "ship",

@@ -58,7 +58,7 @@ def _is_ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
-def _mod10(body: str) -> str:
+def mod10_check_digit(body: str) -> str:
     """The GS1 mod-10 check digit of an all-digit body (weights 3, 1, 3 … from the right)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return str((10 - total % 10) % 10)
@@ -75,7 +75,7 @@ def gtin_check_digit(body: str) -> str:
         raise PartsInputError(
             "gtin.length", "A GTIN body must have 7, 11, 12 or 13 digits.", length=len(body)
         )
-    return _mod10(body)
+    return mod10_check_digit(body)
 
 
 def normalise_gtin(value: str) -> str:
@@ -94,7 +94,7 @@ def normalise_gtin(value: str) -> str:
         )
     if value.strip("0") == "":
         raise PartsInputError("gtin.zero", "A GTIN cannot be all zeros.")
-    expected = _mod10(value[:-1])
+    expected = mod10_check_digit(value[:-1])
     if value[-1] != expected:
         raise PartsInputError(
             "gtin.check_digit",
@@ -229,7 +229,7 @@ def gln_check_digit(body: str) -> str:
         raise PartsInputError("gln.not_digits", "A GLN body must be ASCII digits only.")
     if len(body) != 12:
         raise PartsInputError("gln.length", "A GLN body has 12 digits.", length=len(body))
-    return _mod10(body)
+    return mod10_check_digit(body)
 
 
 def validate_gln(value: str) -> str:
@@ -243,7 +243,7 @@ def validate_gln(value: str) -> str:
         raise PartsInputError("gln.not_digits", "A GLN must be ASCII digits only.")
     if len(value) != 13:
         raise PartsInputError("gln.length", "A GLN has 13 digits.", length=len(value))
-    expected = _mod10(value[:12])
+    expected = mod10_check_digit(value[:12])
     if value[12] != expected:
         raise PartsInputError(
             "gln.check_digit",

@@ -60,10 +60,14 @@ def sgtin_of(part: Part) -> SGTIN:
     return SGTIN(part.gtin, part.serial)
 
 
+def resolver_host() -> str:
+    """The host of the configured Digital Link resolver (what labels point at)."""
+    return get_settings().digital_link_base.removeprefix("https://")
+
+
 def link_for(part: Part) -> str:
     """The URI printed in the part's QR code (on the configured resolver host, with its tag)."""
-    host = get_settings().digital_link_base.removeprefix("https://")
-    return build(sgtin_of(part), host=host, tag=part.tag)
+    return build(sgtin_of(part), host=resolver_host(), tag=part.tag)
 
 
 def get_part(session: Session, part_id: uuid.UUID) -> Part:
@@ -187,7 +191,7 @@ def ship(
         lambda now: epcis.shipping_event(
             sgtin_of(part).epc_uri,
             when=now,
-            from_location=part.location or location_uri(uuid.UUID(int=0)),
+            from_location=part.location or "",
             to_location=location_uri(to_location_id),
             from_org=str(org),
             to_org=str(receiver.organisation_id),

@@ -18,9 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carecover.customers import repository as customers
-from carecover.evidence.errors import CheckpointMissing
-from carecover.evidence.models import LedgerLeaf
-from carecover.evidence.service import get_signer, log
+from carecover.evidence import service as evidence
 from carecover.partners.models import PartnerLocation
 from carecover.parts.models import Part, PartEvent, PartScan
 from carecover.parts.service.clone import CloneAssessment, CustodyState, Scan, assess_clone_risk
@@ -35,8 +33,6 @@ from carecover.platform.crypto.fields import get_cipher
 from carecover.platform.errors import TooManyAttempts
 from carecover.platform.geo import city_by_adcode
 from carecover.vehicles.models import Vehicle
-from carecover.verifier.merkle import ProofError, verify_inclusion
-from carecover.verifier.note import NoteError, open_checkpoint
 
 SCANS_PER_MINUTE = 30
 HISTORY_LIMIT = 500
@@ -59,6 +55,11 @@ class ScanOutcome:
     checkpoint_size: int | None
     installed_in_yours: bool | None
     """For a signed-in owner: is this part installed in one of their cars? ``None`` otherwise."""
+
+
+def client_key(host: str | None, user_agent: str | None) -> str:
+    """What identifies a scanning client before it is hashed: its address and user agent."""
+    return f"{host or '-'}|{(user_agent or '')[:200]}"
 
 
 def device_pseudonym(source: str) -> str:
@@ -126,36 +127,15 @@ def owner_vehicle_keys(session: Session, user_id: uuid.UUID) -> set[str]:
 
 
 def prove(session: Session, events: Sequence[PartEvent]) -> tuple[list[ProvenEvent], int | None]:
-    """Each event's inclusion proof, checked against the latest signed checkpoint."""
-    try:
-        cp = log.latest_checkpoint(session)
-        signer = get_signer()
-        opened = open_checkpoint(cp.note, signer.verifier, origin=signer.origin)
-    except (CheckpointMissing, NoteError):
-        return [ProvenEvent(e, None, False) for e in events], None
-    ids = [e.evidence_record_id for e in events]
-    leaves = {
-        leaf.record_id: leaf
-        for leaf in session.scalars(select(LedgerLeaf).where(LedgerLeaf.record_id.in_(ids)))
-    }
-    out: list[ProvenEvent] = []
+    """Each event's place on the log and whether its proof checks out (latest signed checkpoint)."""
+    size, proven = evidence.prove_records(
+        session, evidence.get_signer(), [e.evidence_record_id for e in events]
+    )
+    out = []
     for event in events:
-        leaf = leaves.get(event.evidence_record_id)
-        proven = False
-        if leaf is not None and leaf.idx < opened.size:
-            try:
-                verify_inclusion(
-                    leaf_hash=leaf.leaf_hash,
-                    index=leaf.idx,
-                    size=opened.size,
-                    proof=log.inclusion_proof(session, leaf.idx, opened.size),
-                    root=opened.root,
-                )
-                proven = True
-            except ProofError:
-                proven = False
-        out.append(ProvenEvent(event, leaf.idx if leaf else None, proven))
-    return out, opened.size
+        index, ok = proven.get(event.evidence_record_id, (None, False))
+        out.append(ProvenEvent(event, index, ok))
+    return out, size
 
 
 def scan(

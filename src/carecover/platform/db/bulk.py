@@ -75,7 +75,9 @@ class BulkWriter:
         connection = self.session.connection()
         dialect = connection.dialect
         columns = list(table.columns)
-        processors = [column.type._cached_bind_processor(dialect) for column in columns]
+        processors = [
+            column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns
+        ]
         names = ", ".join(column.name for column in columns)
         marks = ", ".join("?" for _ in columns)
         params = [

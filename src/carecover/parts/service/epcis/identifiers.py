@@ -22,6 +22,8 @@ import re
 from typing import Final
 from urllib.parse import quote, unquote, urlsplit
 
+from carecover.parts.service.gs1 import mod10_check_digit
+
 GS1_RESOLVER: Final = "https://id.gs1.org"
 
 # Primary key AI → shape of its value.
@@ -60,10 +62,8 @@ _DIGITS: Final = re.compile(r"[0-9]+")
 _DL_SAFE: Final = "!'()*+,-.:;=_"
 
 
-def gs1_check_digit(body: str) -> str:
-    """The GS1 mod-10 check digit for a string of digits (weights 3,1,3,… from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+gs1_check_digit = mod10_check_digit
+"""The GS1 mod-10 check digit for any key length (SSCC, GLN, GRAI … as well as GTIN)."""
 
 
 def _with_check(body: str) -> str:
