@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageFilter
 from sqlalchemy.orm import Session
 
-from carecover.claims.web import BEIJING
+from carecover.claims.web.owner import BEIJING
 from tests.accounts.test_web import csrf_of, web_sign_in
 from tests.factories.claims import make_insured, photo_bytes
 

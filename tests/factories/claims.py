@@ -15,8 +15,8 @@ from carecover.platform.auth.models import User
 from carecover.platform.auth.roles import Role
 from carecover.platform.clock import utc_now
 from carecover.platform.context import Actor
-from carecover.policies.enums import PolicyKind, PolicyStatus
-from carecover.policies.models import Policy
+from carecover.policies.enums import Coverage, PolicyKind, PolicyStatus
+from carecover.policies.models import Policy, PolicyCoverage
 from carecover.vehicles.models import Vehicle
 from tests.factories.accounts import make_user
 from tests.factories.customers import make_customer, make_vehicle
@@ -43,8 +43,12 @@ def make_policy(
     days: int = 365,
     status: PolicyStatus = PolicyStatus.active,
     kind: PolicyKind = PolicyKind.commercial,
+    own_damage: bool = True,
+    deductible_fen: int = 0,
 ) -> Policy:
-    start = starts_at or utc_now() - timedelta(days=30)
+    """A policy on ``car`` (started 120 days ago by default); a commercial one carries the
+    vehicle-damage cover unless ``own_damage`` is false."""
+    start = starts_at or utc_now() - timedelta(days=120)
     policy = Policy(
         policy_no=f"PCTEST{next(_serial):07d}",
         product_code="COMM_2020" if kind is PolicyKind.commercial else "CTPL_2020",
@@ -58,6 +62,18 @@ def make_policy(
     )
     session.add(policy)
     session.flush()
+    if own_damage and kind is PolicyKind.commercial:
+        session.add(
+            PolicyCoverage(
+                policy_id=policy.id,
+                coverage=Coverage.vehicle_damage,
+                limit_fen=21_980_000,
+                deductible_fen=deductible_fen,
+                premium_fen=200_000,
+                explanation=[],
+            )
+        )
+        session.flush()
     return policy
 
 

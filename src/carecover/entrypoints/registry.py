@@ -27,6 +27,7 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.accounts.handlers",
     "carecover.policies.jobs",
     "carecover.benefits.handlers",
+    "carecover.claims.handlers",
     "carecover.parts.service",
 )
 

@@ -20,9 +20,12 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from carecover.claims.enums import ClaimSource, ClaimStatus
+from carecover.claims.enums import ClaimSource, ClaimStatus, EventKind
+from carecover.claims.errors import ClaimConflict
 from carecover.claims.events import ClaimReported
 from carecover.claims.models import Claim, ClaimPhoto, PhotoHashBand
+from carecover.claims.service import timeline
+from carecover.claims.service.assessment import nearest_city_adcode
 from carecover.claims.service.photos import PhotoIntake, PhotoRejected, hamming, intake
 from carecover.customers import repository as customers
 from carecover.evidence import service as evidence
@@ -177,8 +180,10 @@ def report(
     policy = policy_in_force(session, vehicle.id, data.occurred_at)
     if policy is None:
         raise InvalidFields(FieldProblem("occurred_at", "claim.no_policy_in_force"))
+    city = None
     if data.lat is not None and data.lng is not None:
         Point(data.lat, data.lng)  # range-checked by the schema; raises on nonsense
+        city = nearest_city_adcode(data.lat, data.lng)
     intakes = _intake_all(photos, data, max_photo_bytes)
     claim_id = uuid.uuid4()
     claim = Claim(
@@ -195,6 +200,7 @@ def report(
         reported_at=now,
         lat=data.lat,
         lng=data.lng,
+        city_adcode=city,
         description_enc=get_cipher().encrypt(data.description, _ref(claim_id, "description_enc")),
         place_enc=(
             get_cipher().encrypt(data.place, _ref(claim_id, "place_enc")) if data.place else None
@@ -222,6 +228,7 @@ def report(
         party_id=claim.customer_id,
     )
     claim.evidence_record_id = record.id
+    timeline.record(session, claim, EventKind.reported, actor, {"photos": len(intakes)})
     publish(session, ClaimReported(claim_id=claim.id, claim_no=claim.claim_no))
     session.flush()
     return claim, True
@@ -244,10 +251,14 @@ def _document(
 
 
 def _store_photos(
-    session: Session, claim: Claim, intakes: Sequence[PhotoIntake], now: datetime
+    session: Session,
+    claim: Claim,
+    intakes: Sequence[PhotoIntake],
+    now: datetime,
+    start: int = 0,
 ) -> list[dict[str, Any]]:
     claim_flags: list[dict[str, Any]] = []
-    for seq, photo in enumerate(intakes):
+    for seq, photo in enumerate(intakes, start=start):
         flags: list[dict[str, Any]] = [{"code": code} for code in photo.flags]
         reused = _reused_in(session, photo.phash, claim.id)
         if reused:
@@ -284,3 +295,38 @@ def _store_photos(
         )
         row.evidence_record_id = record.id
     return claim_flags
+
+
+def add_photos(
+    session: Session,
+    actor: Actor,
+    claim: Claim,
+    photos: Sequence[bytes],
+    *,
+    max_photo_bytes: int,
+) -> int:
+    """The owner sends the photos an adjuster asked for; the claim goes back to the desk."""
+    if actor.role is not Role.owner:
+        raise Forbidden()
+    owner = customers.get_by_user(session, actor.user_id) if actor.user_id else None
+    if owner is None or owner.id != claim.customer_id:
+        raise NotFound()
+    if claim.status is not ClaimStatus.more_photos_requested:
+        raise ClaimConflict("photos_not_requested")
+    have = len(session.scalars(select(ClaimPhoto.id).where(ClaimPhoto.claim_id == claim.id)).all())
+    if have + len(photos) > 2 * MAX_PHOTOS:
+        raise InvalidFields(FieldProblem("photos", "claim.too_many_photos", {"max": MAX_PHOTOS}))
+    data = FnolInput(
+        vehicle_id=claim.vehicle_id,
+        occurred_at=ensure_utc(claim.occurred_at),
+        description="",
+        idempotency_key="-",
+        lat=claim.lat,
+        lng=claim.lng,
+    )
+    intakes = _intake_all(photos, data, max_photo_bytes)
+    flags = _store_photos(session, claim, intakes, utc_now(), start=have)
+    claim.flags = [*claim.flags, *flags]
+    claim.status = ClaimStatus.adjuster_review
+    timeline.record(session, claim, EventKind.photos_added, actor, {"count": len(intakes)})
+    return len(intakes)

@@ -75,6 +75,8 @@ class Permission(StrEnum):
     operations_manage = "operations_manage"
     customers_read = "customers_read"
     customers_manage = "customers_manage"
+    claims_handle = "claims_handle"
+    """Assess, decide and pay claims; approve repair supplements (the adjuster desk)."""
 
 
 _EVERYONE = frozenset({Permission.profile_manage})
@@ -85,7 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.partner_staff: _EVERYONE | {Permission.partner_portal, Permission.partner_team_read},
     Role.partner_admin: _EVERYONE
     | {Permission.partner_portal, Permission.partner_team_read, Permission.partner_team_manage},
-    Role.adjuster: _STAFF,
+    Role.adjuster: _STAFF | {Permission.claims_handle},
     Role.dispatcher: _STAFF,
     Role.network_manager: _STAFF | {Permission.users_read, Permission.organisations_manage},
     Role.customer_ops: _STAFF | {Permission.users_read, Permission.customers_manage},
@@ -99,6 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.audit_read,
         Permission.jobs_read,
         Permission.operations_manage,
+        Permission.claims_handle,
     },
 }
 

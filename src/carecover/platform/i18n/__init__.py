@@ -24,20 +24,21 @@ class MissingTranslationError(KeyError):
 
 @lru_cache(maxsize=1)
 def catalogues() -> dict[str, dict[str, str]]:
-    """All messages, by language, merged from every ``locales`` folder in the package."""
+    """All messages, by language, merged from every ``locales`` folder in the package: its
+    ``<lang>.json`` and any ``<lang>/*.json`` topic files."""
     merged: dict[str, dict[str, str]] = {lang: {} for lang in SUPPORTED_LANGUAGES}
     for folder in sorted(_PACKAGE_ROOT.rglob("locales")):
         if not folder.is_dir():
             continue
         for lang in SUPPORTED_LANGUAGES:
-            path = folder / f"{lang}.json"
-            if not path.exists():
-                continue
-            data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-            duplicates = set(data) & set(merged[lang])
-            if duplicates:
-                raise ValueError(f"duplicate message keys in {path}: {sorted(duplicates)}")
-            merged[lang].update(data)
+            for path in [folder / f"{lang}.json", *sorted((folder / lang).glob("*.json"))]:
+                if not path.exists():
+                    continue
+                data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+                duplicates = set(data) & set(merged[lang])
+                if duplicates:
+                    raise ValueError(f"duplicate message keys in {path}: {sorted(duplicates)}")
+                merged[lang].update(data)
     return merged
 
 
