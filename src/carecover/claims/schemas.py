@@ -253,4 +253,5 @@ class MetricsRead(BaseModel):
     sla_breached: int
     stages: list[StageRead]
 
+
 ClaimRead.model_rebuild()

@@ -9,7 +9,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         default="https://id.carecover.example", pattern=r"^https://[a-z0-9.-]+[a-z0-9]$"
     )
     digital_link_tag_key: SecretStr | None = None
+    ocr_engine: Literal["rapidocr", "off"] = "rapidocr"
+    """Reads plates and VINs in claim photos: rapidocr's bundled models (CPU, offline) or off."""
+    damage_model_path: Path | None = None
+    """An insurer-supplied ONNX damage detector; unset: assessment relies on the guided flow."""
+    damage_model_classes: str | None = None
+    """The detector's output class names, in order, comma-separated (dent,scratch,crack,…)."""
 
     @property
     def is_production(self) -> bool:

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from carecover.claims import service
 from carecover.claims.models import Claim
@@ -21,7 +23,7 @@ from carecover.claims.schemas import (
     TextIn,
     TimelineEntry,
 )
-from carecover.claims.service import assessment, desk, timeline
+from carecover.claims.service import assessment, desk, ocr, timeline
 from carecover.claims.service.views import claim_read, estimate_read, timeline_read
 from carecover.customers import repository as customers
 from carecover.platform.auth.roles import Permission, Role, has_permission
@@ -62,12 +64,17 @@ async def report(
         ]
         raise InvalidFields(*problems) from exc
     data = await _read_photos(photos, settings.max_photo_bytes)
-    claim, created = service.report(
-        session,
-        actor_of(principal, info),
-        service.FnolInput(**body.model_dump()),
-        data,
-        max_photo_bytes=settings.max_photo_bytes,
+    # photo checks and OCR are CPU work: off the event loop
+    claim, created = await run_in_threadpool(
+        partial(
+            service.report,
+            session,
+            actor_of(principal, info),
+            service.FnolInput(**body.model_dump()),
+            data,
+            max_photo_bytes=settings.max_photo_bytes,
+            reader=ocr.get_reader(settings.ocr_engine),
+        )
     )
     if not created:
         response.status_code = 200

@@ -9,6 +9,7 @@ are recorded as flags. The same idempotency key from the same reporter returns t
 
 from __future__ import annotations
 
+import io
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,7 +26,7 @@ from carecover.claims.enums import ClaimSource, ClaimStatus, EventKind
 from carecover.claims.errors import ClaimConflict
 from carecover.claims.events import ClaimReported
 from carecover.claims.models import Claim, ClaimPhoto, PhotoHashBand
-from carecover.claims.service import timeline
+from carecover.claims.service import ocr, timeline
 from carecover.claims.service.assessment import nearest_city_adcode
 from carecover.claims.service.photos import PhotoIntake, PhotoRejected, hamming, intake
 from carecover.customers import repository as customers
@@ -39,6 +41,7 @@ from carecover.platform.geo import Point
 from carecover.policies.enums import PolicyKind, PolicyStatus
 from carecover.policies.models import Policy
 from carecover.vehicles.models import Vehicle
+from carecover.vehicles.service import plate_of
 
 MAX_PHOTOS = 12
 REUSE_DISTANCE = 6
@@ -167,8 +170,10 @@ def report(
     photos: Sequence[bytes],
     *,
     max_photo_bytes: int,
+    reader: ocr.TextReader | None = None,
 ) -> tuple[Claim, bool]:
-    """File a claim; returns (claim, created). A repeated idempotency key returns the first."""
+    """File a claim; returns (claim, created). A repeated idempotency key returns the first.
+    With a ``reader``, plates and VINs read on the photos are matched to the insured car."""
     if actor.user_id is None:
         raise Forbidden()
     found = existing(session, actor, data.idempotency_key)
@@ -219,6 +224,8 @@ def report(
             raise
         return first, False
     claim.flags = _store_photos(session, claim, intakes, now)
+    if reader is not None:
+        claim.ocr = read_vehicle(reader, vehicle, intakes)
     record = evidence.anchor(
         session,
         kind=evidence.RecordKind.claim_document,
@@ -232,6 +239,27 @@ def report(
     publish(session, ClaimReported(claim_id=claim.id, claim_no=claim.claim_no))
     session.flush()
     return claim, True
+
+
+def read_vehicle(
+    reader: ocr.TextReader, vehicle: Vehicle, intakes: Sequence[PhotoIntake]
+) -> dict[str, Any]:
+    """OCR every photo (the cleaned copy), pool what was read and match it to the car."""
+    plates: list[str] = []
+    vins: list[str] = []
+    for photo in intakes:
+        with Image.open(io.BytesIO(photo.cleaned)) as image:
+            found = ocr.read_vehicle_text(reader, image.convert("RGB"))
+        plates.extend(p for p in found.plates if p not in plates)
+        vins.extend(v for v in found.vins if v not in vins)
+    match = ocr.match_vehicle(
+        ocr.VehicleText(tuple(plates), tuple(vins)), plate=plate_of(vehicle), vin=vehicle.vin
+    )
+    return {
+        "outcome": match.outcome.value,
+        "plate_read": match.plate_read,
+        "vin_read": match.vin_read,
+    }
 
 
 def _document(

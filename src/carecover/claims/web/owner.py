@@ -1,19 +1,25 @@
-"""Owner pages for claims: report a loss with photos, see one's claims and what to retake."""
+"""Owner pages for claims: report a loss with photos, assess the damage on the car diagram (the
+fast track decides at once), follow the decision, payout, repair and timeline, ask for a review."""
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from carecover.claims import service
+from carecover.claims.enums import Settlement
 from carecover.claims.models import Claim, ClaimPhoto
+from carecover.claims.service import assessment, desk, ocr, repair
+from carecover.claims.web import common
 from carecover.customers import repository as customers
-from carecover.platform.errors import AppError, Forbidden, InvalidFields, NotFound
+from carecover.platform.errors import AppError, FieldProblem, Forbidden, InvalidFields, NotFound
 from carecover.platform.web.deps import CheckedContext, OwnerPage, WebContext
 from carecover.vehicles.models import Vehicle
 
@@ -102,6 +108,7 @@ async def submit_claim(ctx: CheckedContext) -> Response:
             ),
             data,
             max_photo_bytes=limit,
+            reader=ocr.get_reader(ctx.settings.ocr_engine),
         )
     except (AppError, ValueError) as exc:
         ctx.session.rollback()
@@ -110,20 +117,106 @@ async def submit_claim(ctx: CheckedContext) -> Response:
     return RedirectResponse(f"/owner/claims/{claim.id}", status_code=303)
 
 
-@router.get("/owner/claims/{claim_id}", response_model=None)
-def claim_page(ctx: OwnerPage, claim_id: uuid.UUID) -> Response:
-    claim = _claim(ctx, claim_id)
+def _page(
+    ctx: WebContext, claim: Claim, *, error: str | None = None, status_code: int = 200
+) -> Response:
     photos = ctx.session.scalars(
         select(ClaimPhoto).where(ClaimPhoto.claim_id == claim.id).order_by(ClaimPhoto.seq)
     ).all()
+    routable = (
+        claim.status in repair.ROUTABLE
+        and claim.settlement is Settlement.repair
+        and repair.live_order(ctx.session, claim) is None
+    )
     return ctx.render(
         "claims/claim.html",
-        claim=claim,
+        common.claim_parts(ctx, claim, internal=False),
         photos=photos,
         description=service.description_of(claim),
         place=service.place_of(claim),
         retake_codes=service.RETAKE_CODES,
+        assess=common.assessment_args(ctx),
+        detector=common.detector_code(ctx),
+        shops=repair.shops_for(ctx.session, claim) if routable else [],
+        error=error,
+        status_code=status_code,
     )
+
+
+@router.get("/owner/claims/{claim_id}", response_model=None)
+def claim_page(ctx: OwnerPage, claim_id: uuid.UUID) -> Response:
+    return _page(ctx, _claim(ctx, claim_id))
+
+
+@router.get("/owner/claims/{claim_id}/timeline", response_model=None)
+def claim_timeline(ctx: OwnerPage, claim_id: uuid.UUID) -> Response:
+    """The live part of the claim page (status, payout, repair, timeline), polled by HTMX."""
+    claim = _claim(ctx, claim_id)
+    return ctx.render("claims/_live.html", common.claim_parts(ctx, claim, internal=False))
+
+
+async def _act(
+    ctx: WebContext, claim_id: uuid.UUID, step: Callable[[Claim, FormData], object]
+) -> Response:
+    if ctx.principal is None or ctx.principal.role.value != "owner":
+        raise Forbidden()
+    claim = _claim(ctx, claim_id)
+    form = await ctx.request.form()
+    try:
+        result = step(claim, form)
+        if inspect.isawaitable(result):
+            await result
+    except AppError as exc:
+        ctx.session.rollback()
+        return _page(ctx, _claim(ctx, claim_id), error=common.error_text(ctx, exc), status_code=422)
+    return RedirectResponse(f"/owner/claims/{claim_id}", status_code=303)
+
+
+@router.post("/owner/claims/{claim_id}/assessment", response_model=None)
+async def owner_assess(ctx: CheckedContext, claim_id: uuid.UUID) -> Response:
+    """The owner's guided assessment; the fast track decides at once."""
+    return await _act(
+        ctx,
+        claim_id,
+        lambda claim, form: assessment.assess(
+            ctx.session, ctx.actor(), claim, common.form_items(form)
+        ),
+    )
+
+
+@router.post("/owner/claims/{claim_id}/review", response_model=None)
+async def owner_review(ctx: CheckedContext, claim_id: uuid.UUID) -> Response:
+    return await _act(
+        ctx,
+        claim_id,
+        lambda claim, form: desk.request_review(
+            ctx.session, ctx.actor(), claim, str(form.get("text") or "")
+        ),
+    )
+
+
+@router.post("/owner/claims/{claim_id}/repair", response_model=None)
+async def owner_choose_shop(ctx: CheckedContext, claim_id: uuid.UUID) -> Response:
+    def choose(claim: Claim, form: FormData) -> object:
+        try:
+            site = uuid.UUID(str(form.get("location_id") or ""))
+        except ValueError:
+            raise InvalidFields(FieldProblem("location_id", "claim.shop_not_qualified")) from None
+        return repair.choose_shop(ctx.session, ctx.actor(), claim, site)
+
+    return await _act(ctx, claim_id, choose)
+
+
+@router.post("/owner/claims/{claim_id}/photos", response_model=None)
+async def owner_more_photos(ctx: CheckedContext, claim_id: uuid.UUID) -> Response:
+    limit = ctx.settings.max_photo_bytes
+
+    async def add(claim: Claim, form: FormData) -> None:
+        files = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
+        data = [await f.read(limit + 1) for f in files]
+        service.add_photos(ctx.session, ctx.actor(), claim, data, max_photo_bytes=limit)
+
+    return await _act(ctx, claim_id, add)
 
 
 @router.get("/owner/claims/{claim_id}/photos/{seq}", response_model=None)
