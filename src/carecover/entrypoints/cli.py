@@ -16,6 +16,7 @@ from carecover import __version__
 from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from carecover.entrypoints import registry
+from carecover.entrypoints.seed.claims import seed_demo_claims
 from carecover.entrypoints.seed.parts import seed_demo_parts
 from carecover.entrypoints.seed.world import (
     WorldSpec,
@@ -137,6 +138,7 @@ def build_world(
         )
         link_demo_owners(session)
         seed_demo_parts(session)
+        seed_demo_claims(session, spec.now)
     integrate_pending(get_database(), get_settings())  # the demo parts' events get their proofs
     elapsed = time.perf_counter() - started
     console.print(

@@ -181,5 +181,20 @@ def link_demo_partners(session: Session, now: datetime) -> None:
         partner = objects[0]
         assert isinstance(partner, Partner)
         partner.organisation_id = org.id
+        if partner_type is T.repair_shop:  # the demo shop repairs every NEV brand of the world
+            held = {q.brand for q in objects if isinstance(q, Qualification)}
+            objects += [
+                Qualification(
+                    partner_id=partner.id,
+                    kind=Q.nev_brand_authorisation,
+                    brand=brand,
+                    number=f"NEV{n:08d}",
+                    valid_from=now.date() - timedelta(days=200),
+                    valid_until=now.date() + timedelta(days=900),
+                    verified_at=now,
+                )
+                for n, brand in enumerate(NEV_BRANDS)
+                if brand not in held
+            ]
         session.add_all(objects)
     session.flush()

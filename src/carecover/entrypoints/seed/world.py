@@ -30,6 +30,7 @@ from carecover.customers.models import Customer
 from carecover.customers.schemas import CustomerCreate
 from carecover.entrypoints.seed import data
 from carecover.entrypoints.seed.partners import link_demo_partners, partner_rows
+from carecover.entrypoints.seed.claims import clear_demo_claims
 from carecover.entrypoints.seed.parts import clear_demo_parts
 from carecover.platform.auth.models import Organisation, OrganisationKind, User
 from carecover.platform.cn import resident_id_check_digit, with_check_digit
@@ -348,6 +349,7 @@ def world_size(session: Session) -> int:
 def clear_world(session: Session) -> None:
     """Remove every demo-world row, and the partner organisations nobody signs in to (accounts,
     their organisations and the audit log stay)."""
+    clear_demo_claims(session)
     clear_demo_parts(session)
     for name in WORLD_TABLES:
         session.execute(Base.metadata.tables[name].delete())
