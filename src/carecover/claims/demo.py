@@ -117,6 +117,7 @@ def insured_cars(session: Session, limit: int, seed: int) -> list[tuple[Policy, 
             Policy.kind == PolicyKind.commercial,
             Policy.status == PolicyStatus.active,
             PolicyCoverage.coverage == Coverage.vehicle_damage,
+            Customer.user_id.is_(None),  # people who sign in keep a clean claims history
         )
         .order_by(Policy.policy_no)
         .limit(limit * 4)

@@ -101,6 +101,23 @@ def qualifications_in_force(
     return session.scalars(query).all()
 
 
+def partners_holding(
+    session: Session, kind: QualificationKind, on: date, brand: str | None = None
+) -> set[uuid.UUID]:
+    """Partners holding a verified, unrevoked ``kind`` (of ``brand``) in force ``on``: one
+    query, for filtering many candidate sites at once."""
+    query = select(Qualification.partner_id).where(
+        Qualification.kind == kind,
+        Qualification.verified_at.is_not(None),
+        Qualification.revoked_at.is_(None),
+        Qualification.valid_from <= on,
+        Qualification.valid_until >= on,
+    )
+    if brand is not None:
+        query = query.where(func.lower(func.trim(Qualification.brand)) == brand.strip().casefold())
+    return set(session.scalars(query))
+
+
 def qualifications_ending(session: Session, start: date, end: date) -> Sequence[Qualification]:
     """Unrevoked qualifications whose last valid day falls within [start, end], soonest first."""
     return session.scalars(

@@ -36,8 +36,8 @@ from carecover.customers.models import Customer
 from carecover.evidence import service as evidence
 from carecover.partners.enums import PartnerStatus, PartnerType, QualificationKind
 from carecover.partners.models import Partner, PartnerLocation
-from carecover.partners.repository import nearest_locations
-from carecover.partners.service import is_qualified
+from carecover.partners.repository import nearest_locations, partners_holding
+from carecover.partners.service import china_today
 from carecover.parts import service as parts
 from carecover.parts.service.gs1 import normalise_gtin
 from carecover.platform.clock import utc_now
@@ -53,6 +53,8 @@ LIVE = (RepairStatus.offered, RepairStatus.accepted, RepairStatus.in_repair, Rep
 WORK_HOURS_PER_DAY = 6
 MILESTONES = tuple(Milestone)
 MAX_SERIALS = 20
+SCAN_SITES = 400
+"""How many nearest repair sites are screened for the qualified ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +74,16 @@ def _point(session: Session, claim: Claim) -> Point | None:
     return city.point if city else None
 
 
-def qualified(session: Session, partner: Partner, vehicle: Vehicle) -> bool:
-    if (
-        partner.status is not PartnerStatus.active
-        or partner.partner_type is not PartnerType.repair_shop
-    ):
-        return False
-    licensed = any(
-        is_qualified(session, partner.id, kind)
-        for kind in (
-            QualificationKind.repair_licence_class_1,
-            QualificationKind.repair_licence_class_2,
-        )
-    )
-    if not licensed:
-        return False
+def qualified_partners(session: Session, vehicle: Vehicle) -> set[uuid.UUID]:
+    """Partners with a repair licence in force, and for an NEV its brand's authorisation."""
+    today = china_today()
+    licensed = partners_holding(session, QualificationKind.repair_licence_class_1, today)
+    licensed |= partners_holding(session, QualificationKind.repair_licence_class_2, today)
     if vehicle.powertrain.is_nev:
-        return is_qualified(
-            session, partner.id, QualificationKind.nev_brand_authorisation, brand=vehicle.make
+        licensed &= partners_holding(
+            session, QualificationKind.nev_brand_authorisation, today, brand=vehicle.make
         )
-    return True
+    return licensed
 
 
 def shops_for(
@@ -102,16 +94,17 @@ def shops_for(
     point = _point(session, claim)
     if vehicle is None or point is None:
         return []
+    allowed = qualified_partners(session, vehicle) - set(exclude)
     options: list[ShopOption] = []
-    seen: set[uuid.UUID] = set(exclude)
+    seen: set[uuid.UUID] = set()
     for site, distance in nearest_locations(
-        session, point, partner_type=PartnerType.repair_shop, limit=60
+        session, point, partner_type=PartnerType.repair_shop, limit=SCAN_SITES
     ):
-        if site.partner_id in seen:
+        if site.partner_id in seen or site.partner_id not in allowed:
             continue
         seen.add(site.partner_id)
         partner = session.get(Partner, site.partner_id)
-        if partner is None or not qualified(session, partner, vehicle):
+        if partner is None or partner.status is not PartnerStatus.active:
             continue
         brand = vehicle.make if vehicle.powertrain.is_nev else None
         options.append(ShopOption(site, partner, round(distance, 2), brand))

@@ -49,17 +49,27 @@ def _yuan(fen: int | None) -> str:
     return f"{fen // 100:,}" if fen % 100 == 0 else f"{fen // 100:,}.{fen % 100:02d}"
 
 
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def text(key: str, lang: str, params: dict[str, Any]) -> str:
+    """A message with money shown in yuan (``x_fen`` also gives ``x``); missing ones blank."""
+    shown = _Blank(params)
+    for k, v in params.items():
+        if k.endswith("_fen") and isinstance(v, int):
+            shown[k[:-4]] = _yuan(v)
+    return translate(key, lang).format_map(shown)
+
+
 def reason_read(reason: dict[str, Any], lang: str) -> ReasonRead:
     code = str(reason.get("code"))
     params = {k: v for k, v in reason.items() if k != "code"}
-    shown = {
-        k: (_yuan(v) if k.endswith("_fen") and isinstance(v, int) else v) for k, v in params.items()
-    }
+    shown = dict(params)
     if isinstance(shown.get("signals"), list):
         shown["signals"] = ", ".join(translate(f"claim.flag.{s}", lang) for s in shown["signals"])
-    return ReasonRead(
-        code=code, text=translate(f"claim.reason.{code}", lang, **shown), params=params
-    )
+    return ReasonRead(code=code, text=text(f"claim.reason.{code}", lang, shown), params=params)
 
 
 def photo_read(photo: ClaimPhoto, lang: str) -> PhotoRead:
@@ -177,17 +187,14 @@ def supplement_read(base: ClaimEstimate, counter: ClaimEstimate, lang: str) -> S
 
 
 def event_text(event: ClaimEvent, lang: str) -> str:
-    data = {k: v for k, v in event.data.items() if isinstance(v, str | int | float)}
-    shown = {
-        k: (_yuan(v) if k.endswith("_fen") and isinstance(v, int) else v) for k, v in data.items()
-    }
+    shown = {k: v for k, v in event.data.items() if isinstance(v, str | int | float)}
     if "milestone" in shown:
         shown["milestone"] = translate(f"repair.milestone.{shown['milestone']}", lang)
     if "decision" in shown:
         shown["decision"] = translate(f"claim.decision.{shown['decision']}", lang)
     if "review" in shown:
-        return translate(f"claim.timeline.review_{shown['review']}", lang, **shown)
-    return translate(f"claim.timeline.{event.kind.value}", lang, **shown)
+        return text(f"claim.timeline.review_{shown['review']}", lang, shown)
+    return text(f"claim.timeline.{event.kind.value}", lang, shown)
 
 
 def timeline_read(events: Sequence[ClaimEvent], lang: str) -> list[TimelineEntry]:
