@@ -86,6 +86,17 @@ def _error(ctx: WebContext, exc: AppError) -> str:
     return ctx.t(f"error.{exc.code}")
 
 
+def _coordinate(value: object, bound: int) -> float | None:
+    """A device coordinate from the form (decimal degrees), or None when absent."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    number = float(text)
+    if not -bound <= number <= bound or number != number:
+        raise ValueError("coordinate out of range")
+    return number
+
+
 @router.post("/owner/claims", response_model=None)
 async def submit_claim(ctx: CheckedContext) -> Response:
     if ctx.principal is None or ctx.principal.role.value != "owner":
@@ -105,6 +116,10 @@ async def submit_claim(ctx: CheckedContext) -> Response:
                 description=str(form.get("description", "")).strip()[:2000] or "—",
                 idempotency_key=str(form.get("idempotency_key", ""))[:64],
                 place=str(form.get("place", "")).strip()[:200] or None,
+                lat=_coordinate(form.get("lat"), 90),
+                lng=_coordinate(form.get("lng"), 180),
+                other_parties=min(20, max(0, int(str(form.get("other_parties") or 0)))),
+                police_report_no=str(form.get("police_report_no", "")).strip()[:40] or None,
             ),
             data,
             max_photo_bytes=limit,

@@ -22,3 +22,22 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// "Use my location" buttons fill the form's lat/lng fields from the device (no network lookups).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-locate]");
+  if (!button || !navigator.geolocation) {
+    return;
+  }
+  const form = button.closest("form");
+  const status = form.querySelector("[data-locate-status]");
+  navigator.geolocation.getCurrentPosition(
+    (pos) => {
+      form.querySelector("[name=lat]").value = pos.coords.latitude.toFixed(6);
+      form.querySelector("[name=lng]").value = pos.coords.longitude.toFixed(6);
+      if (status) status.textContent = `${pos.coords.latitude.toFixed(4)}, ${pos.coords.longitude.toFixed(4)}`;
+    },
+    () => { if (status) status.textContent = button.dataset.failed || ""; },
+    { enableHighAccuracy: true, timeout: 10000 },
+  );
+});
