@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from carecover.claims import service
@@ -107,7 +108,8 @@ async def submit_claim(ctx: CheckedContext) -> Response:
     try:
         when = datetime.fromisoformat(str(form.get("occurred_at", ""))).replace(tzinfo=BEIJING)
         data = [await f.read(limit + 1) for f in photos if f.filename]
-        claim, _ = service.report(
+        claim, _ = await run_in_threadpool(  # photo checks and OCR: off the event loop
+            service.report,
             ctx.session,
             ctx.actor(),
             service.FnolInput(
