@@ -28,6 +28,7 @@ os.environ.setdefault("CARECOVER_DEV_KEYS_FILE", str(WORK / "keys.json"))
 os.environ.setdefault("CARECOVER_EMBEDDED_WORKER", "false")
 os.environ.setdefault("CARECOVER_LOGIN_MAX_FAILURES", "1000000")
 
+from claims_bench import bench_cycle, bench_fast_track, bench_photo_intake  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from ledger_bench import bench_ledger  # noqa: E402
 from rich.console import Console  # noqa: E402
@@ -343,6 +344,9 @@ def main() -> None:
     parser.add_argument("--seed-customers", type=int, default=20_000)
     parser.add_argument("--ledger-appends", type=int, default=50_000)
     parser.add_argument("--ledger-proof-size", type=int, default=1_000_000)
+    parser.add_argument("--claims-decided", type=int, default=300)
+    parser.add_argument("--claims-photos", type=int, default=30, help="warm photos per size")
+    parser.add_argument("--claims-simulated", type=int, default=300)
     parser.add_argument(
         "--only", help="run only the steps whose label contains this; keep the other results"
     )
@@ -371,6 +375,17 @@ def main() -> None:
                 proof_size=args.ledger_proof_size,
             ),
         ),
+        (
+            "claims fast track",
+            lambda: bench_fast_track(
+                result, postgres_url(), _fresh_pg_database, claims=args.claims_decided
+            ),
+        ),
+        (
+            "claims photo intake",
+            lambda: bench_photo_intake(result, photos_per_size=args.claims_photos),
+        ),
+        ("claims cycle", lambda: bench_cycle(result, claims=args.claims_simulated)),
     ]
     previous: list[Result] = []
     if args.only:

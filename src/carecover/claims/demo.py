@@ -248,7 +248,13 @@ def _lay_out(
     days: int,
 ) -> None:
     """Move the claim's timestamps onto the simulated clock (steps keep their order)."""
-    reported = start + timedelta(seconds=rng.uniform(0, days * 86_400 - 7 * 86_400))
+    # reported inside the window (its last week left for repairs), never before the policy
+    policy = session.get(Policy, claim.policy_id)
+    earliest = start
+    if policy is not None:
+        earliest = max(start, ensure_utc(policy.starts_at) + timedelta(hours=6))
+    latest = max(earliest, start + timedelta(days=days - 7))
+    reported = earliest + (latest - earliest) * rng.random()
     assessed = reported + timedelta(minutes=rng.lognormvariate(0, 0.6) * model.owner_assess_median)
     decided = assessed + timedelta(milliseconds=200)
     if not claim.fast_track:
@@ -266,7 +272,6 @@ def _lay_out(
         EventKind.payout_instructed: decided,
     }
     old_assessed = claim.assessed_at or assessed
-    policy = session.get(Policy, claim.policy_id)
     occurred = reported - timedelta(hours=rng.uniform(0.2, 6))
     if policy is not None:
         occurred = max(occurred, ensure_utc(policy.starts_at))

@@ -22,7 +22,7 @@ from carecover.vehicles import api as vehicles_api
 
 API_PREFIX = "/api/v1"
 FORM_PATHS = (accounts_api.TOKEN_PATH,)
-UPLOAD_PATHS = ("/api/v1/claims", "/owner/claims")
+UPLOAD_PATHS = ("/api/v1/claims", "/api/v1/repairs", "/owner/claims", "/partner/repairs")
 """Where photos are uploaded: multipart bodies up to CARECOVER_MAX_UPLOAD_BYTES."""
 
 

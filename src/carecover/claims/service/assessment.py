@@ -22,6 +22,7 @@ from carecover.claims.service import timeline
 from carecover.claims.service.catalogue import CarPart, DamageType, Operation, Severity
 from carecover.customers.models import Customer
 from carecover.evidence import service as evidence
+from carecover.platform.auth.roles import Role
 from carecover.platform.clock import utc_now
 from carecover.platform.context import Actor
 from carecover.platform.errors import FieldProblem, InvalidFields
@@ -204,7 +205,8 @@ def assess(
 ) -> ClaimEstimate:
     """Price the picked damage as the claim's estimate (owner before a decision, adjuster on the
     desk). The first owner assessment is decided by the fast track."""
-    if claim.status not in OPEN_FOR_ASSESSMENT:
+    owner_late = actor.role is Role.owner and claim.status is not ClaimStatus.reported
+    if claim.status not in OPEN_FOR_ASSESSMENT or owner_late:  # the desk's estimate is staff's
         raise ClaimConflict("not_open_for_assessment", status=claim.status.value)
     items = parse_items(raw_items)
     priced = price(session, claim, items)

@@ -19,7 +19,7 @@ from carecover.claims.enums import ClaimStatus, DecisionKind, EventKind, Settlem
 from carecover.claims.errors import ClaimConflict
 from carecover.claims.events import ClaimDecided
 from carecover.claims.models import Claim
-from carecover.claims.service import payouts, timeline
+from carecover.claims.service import fast_track, payouts, timeline
 from carecover.customers import repository as customers
 from carecover.evidence import service as evidence
 from carecover.platform.auth.models import User
@@ -72,7 +72,7 @@ def _queue_query(actor: Actor, f: QueueFilter, now: datetime) -> Select[Claim]:
     elif f.assigned == "unassigned":
         query = query.where(Claim.assigned_to.is_(None))
     if f.sla == "breached":
-        query = query.where(Claim.sla_due_at < now, Claim.status.in_(DESK_STATUSES))
+        query = query.where(Claim.sla_due_at < now)
     elif f.sla == "due_soon":
         query = query.where(Claim.sla_due_at >= now, Claim.sla_due_at < now + DUE_SOON)
     if f.review:
@@ -90,9 +90,15 @@ def queue(session: Session, actor: Actor, f: QueueFilter) -> list[Claim]:
     return list(rows[: f.limit])
 
 
+def waiting(claim: Claim) -> bool:
+    """On the desk: referred, waiting for photos, or with an unanswered review request."""
+    review = claim.review_requested_at is not None and claim.reviewed_at is None
+    return claim.status in DESK_STATUSES or review
+
+
 def sla_state(claim: Claim, now: datetime | None = None) -> str:
     """ok, due_soon, breached or none (not waiting on the desk)."""
-    if claim.sla_due_at is None or claim.status not in DESK_STATUSES:
+    if claim.sla_due_at is None or not waiting(claim):
         return "none"
     now = now or utc_now()
     due = ensure_utc(claim.sla_due_at)
@@ -139,18 +145,27 @@ class Decision:
     settlement: Settlement = Settlement.cash
 
 
-def _checked(claim: Claim, d: Decision) -> int | None:
-    """The approved amount for the decision, or a field problem."""
-    full = claim.estimate_fen
+def _checked(session: Session, claim: Claim, d: Decision) -> int | None:
+    """The approved amount for the decision (never above the estimate less the deductible),
+    or a field problem."""
     if d.amount_fen is not None and (type(d.amount_fen) is not int or d.amount_fen <= 0):
         raise InvalidFields(FieldProblem("amount_fen", "claim.amount_positive_integer"))
-    if d.kind is DecisionKind.approve:
-        if full is None:
+    if d.kind in (DecisionKind.approve, DecisionKind.partial):
+        if claim.estimate_fen is None:
             raise ClaimConflict("not_assessed")
-        return d.amount_fen or full
-    if d.kind is DecisionKind.partial:
-        if d.amount_fen is None or full is None or d.amount_fen >= full:
-            raise InvalidFields(FieldProblem("amount_fen", "claim.partial_amount", {"max": full}))
+        payable = max(0, claim.estimate_fen - fast_track.deductible_fen(session, claim))
+        if payable == 0:
+            raise ClaimConflict("below_deductible")
+        if d.kind is DecisionKind.approve:
+            if d.amount_fen is not None and d.amount_fen != payable:
+                raise InvalidFields(
+                    FieldProblem("amount_fen", "claim.approve_amount", {"payable": payable})
+                )
+            return payable
+        if d.amount_fen is None or d.amount_fen >= payable:
+            raise InvalidFields(
+                FieldProblem("amount_fen", "claim.partial_amount", {"max": payable})
+            )
         return d.amount_fen
     if d.kind is DecisionKind.reject and d.reason not in REJECT_REASONS:
         raise InvalidFields(FieldProblem("reason", "claim.reject_reason"))
@@ -162,7 +177,7 @@ def _checked(claim: Claim, d: Decision) -> int | None:
 def decide(session: Session, actor: Actor, claim: Claim, d: Decision) -> Claim:
     """Apply an adjuster's decision; exactly one of many concurrent decisions wins."""
     require_adjuster(actor)
-    amount = _checked(claim, d)
+    amount = _checked(session, claim, d)
     now = utc_now()
     after = _STATUS_AFTER[d.kind]
     final = d.kind is not DecisionKind.request_photos
@@ -249,6 +264,7 @@ def resolve_review(
         raise ClaimConflict("cannot_reopen", status=claim.status.value)
     now = utc_now()
     claim.reviewed_at = now
+    claim.sla_due_at = None
     if reopen:
         claim.status = ClaimStatus.adjuster_review
         claim.sla_due_at = now + timedelta(hours=24)

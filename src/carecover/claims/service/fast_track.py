@@ -80,6 +80,17 @@ def facts(session: Session, claim: Claim, rules: risk.FastTrackRules) -> risk.Cl
     )
 
 
+def deductible_fen(session: Session, claim: Claim) -> int:
+    """The own-damage deductible of the claim's policy (0 without the cover)."""
+    cover = session.scalars(
+        select(PolicyCoverage).where(
+            PolicyCoverage.policy_id == claim.policy_id,
+            PolicyCoverage.coverage == Coverage.vehicle_damage,
+        )
+    ).first()
+    return cover.deductible_fen if cover is not None else 0
+
+
 def sla_for(claim: Claim, now: datetime, rules: risk.FastTrackRules) -> datetime:
     small = (claim.estimate_fen or 0) < rules.limit_fen
     return now + (SMALL_DESK_SLA if small else DESK_SLA)

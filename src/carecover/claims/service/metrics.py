@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carecover.claims.enums import ClaimStatus, EventKind, RepairStatus
+from carecover.claims.enums import EventKind, RepairStatus
 from carecover.claims.models import Claim, ClaimEvent, RepairOrder
+from carecover.claims.service.desk import waiting
 from carecover.platform.clock import ensure_utc, utc_now
 
 STAGES = (
@@ -115,11 +116,7 @@ def compute(session: Session, *, days: int = 30, now: datetime | None = None) ->
             pairs["repair_offer_to_delivery"].append(hours)
     decided = [c for c in claims if c.decided_at is not None]
     paid = [c for c in claims if c.paid_at is not None]
-    desk = [
-        c
-        for c in claims
-        if c.status in (ClaimStatus.adjuster_review, ClaimStatus.more_photos_requested)
-    ]
+    desk = [c for c in claims if waiting(c)]
     breached = [c for c in desk if c.sla_due_at is not None and ensure_utc(c.sla_due_at) < now]
     return ClaimMetrics(
         since=since,

@@ -29,8 +29,8 @@ from carecover.customers import service as customer_service
 from carecover.customers.models import Customer
 from carecover.customers.schemas import CustomerCreate
 from carecover.entrypoints.seed import data
-from carecover.entrypoints.seed.partners import link_demo_partners, partner_rows
 from carecover.entrypoints.seed.claims import clear_demo_claims
+from carecover.entrypoints.seed.partners import link_demo_partners, partner_rows
 from carecover.entrypoints.seed.parts import clear_demo_parts
 from carecover.platform.auth.models import Organisation, OrganisationKind, User
 from carecover.platform.cn import resident_id_check_digit, with_check_digit
