@@ -154,7 +154,7 @@ def _page(
         retake_codes=service.RETAKE_CODES,
         assess=common.assessment_args(ctx),
         detector=common.detector_code(ctx),
-        shops=repair.shops_for(ctx.session, claim) if routable else [],
+        shops=repair.shops_for(ctx.session, claim, limit=8) if routable else [],
         error=error,
         status_code=status_code,
     )

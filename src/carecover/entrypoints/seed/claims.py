@@ -95,7 +95,8 @@ def seed_demo_claims(session: Session, now: datetime, *, simulated: int = SIMULA
     if owner is not None:
         large = [
             {"part": "front_bumper", "damage": "crack", "severity": "severe"},
-            {"part": "hood", "damage": "dent", "severity": "moderate"},
+            {"part": "hood", "damage": "dent", "severity": "severe"},
+            {"part": "left_headlamp", "damage": "lamp_broken", "severity": "severe"},
         ]
         made += _owner_claim(session, owner, 1, large, now) is not None
     session.flush()
