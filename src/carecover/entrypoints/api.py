@@ -18,6 +18,7 @@ from carecover.platform.db.session import Database
 from carecover.platform.http.deps import request_language
 from carecover.platform.http.problems import problem_response
 from carecover.policies import api as policies_api
+from carecover.telematics import api as telematics_api
 from carecover.vehicles import api as vehicles_api
 
 API_PREFIX = "/api/v1"
@@ -38,6 +39,7 @@ def api_router() -> APIRouter:
     router.include_router(evidence_api.router)
     router.include_router(parts_api.router)
     router.include_router(claims_api.router)
+    router.include_router(telematics_api.router)
     return router
 
 

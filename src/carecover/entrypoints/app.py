@@ -95,6 +95,7 @@ def create_app(
         form_paths=FORM_PATHS,
         upload_paths=UPLOAD_PATHS,
         max_upload_bytes=settings.max_upload_bytes,
+        binary_paths=("/api/v1/telematics/readings",),
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(

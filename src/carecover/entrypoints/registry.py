@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "carecover.benefits.models",
     "carecover.parts.models",
     "carecover.claims.models",
+    "carecover.telematics.models",
 )
 
 HANDLER_AND_JOB_MODULES = (

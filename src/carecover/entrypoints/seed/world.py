@@ -325,6 +325,10 @@ def seed_world(
 
 
 WORLD_TABLES = (
+    "telematics_readings",
+    "telematics_rejects",
+    "telematics_vehicle_state",
+    "telematics_devices",
     "partner_qualifications",
     "partner_locations",
     "partners",

@@ -92,12 +92,15 @@ class BodyGuardMiddleware:
         form_paths: tuple[str, ...] = (),
         upload_paths: tuple[str, ...] = (),
         max_upload_bytes: int | None = None,
+        binary_paths: tuple[str, ...] = (),
     ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.form_paths = form_paths
         self.upload_paths = upload_paths
         self.max_upload_bytes = max_upload_bytes or max_body_bytes
+        self.binary_paths = binary_paths
+        """Where devices may also send MessagePack (application/msgpack)."""
 
     def _is_upload(self, path: str) -> bool:
         return any(path == p or path.startswith(p + "/") for p in self.upload_paths)
@@ -119,6 +122,8 @@ class BodyGuardMiddleware:
             allowed = FORM_TYPES if wants_form else ("application/json",)
             if upload:
                 allowed = ("multipart/form-data", "application/json")
+            elif any(path.startswith(p) for p in self.binary_paths):
+                allowed = ("application/json", "application/msgpack", "application/x-msgpack")
             if content_type not in allowed and not content_type.endswith("+json"):
                 expected = allowed[0]
                 await _send_problem(
