@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 import time
 from typing import Annotated
@@ -210,6 +211,42 @@ def worker_cmd(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     run_forever(database, settings, stop)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Workers in this process.")] = 2,
+    host: Annotated[str, typer.Option(help="MQTT broker host.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="MQTT broker port.")] = 1883,
+) -> None:
+    """Ingest device telemetry from MQTT (a shared subscription: run as many as needed)."""
+    from carecover.telematics.service.mqtt import MqttIngestWorker
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    registry.load_all()
+    database = get_database()
+    name = socket.gethostname()
+    pool = [
+        MqttIngestWorker(
+            database.session, host=host, port=port, client_id=f"carecover-ingest-{name}-{n}"
+        )
+        for n in range(workers)
+    ]
+    for worker in pool:
+        worker.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"ingesting from mqtt://{host}:{port} with {workers} worker(s)")
+    stop.wait()
+    for worker in pool:
+        worker.stop()
+    stats = [w.stats for w in pool]
+    console.print(
+        f"messages={sum(s.messages for s in stats)} accepted={sum(s.accepted for s in stats)} "
+        f"duplicates={sum(s.duplicates for s in stats)} rejected={sum(s.rejected for s in stats)}"
+    )
 
 
 def main() -> None:
