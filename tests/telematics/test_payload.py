@@ -46,7 +46,7 @@ def test_a_full_reading_is_validated() -> None:
     assert (sample.lat, sample.lng, sample.speed_kmh) == (31.2304, 121.4737, 63.5)
     assert sample.signals["tyres"]["rl"] == [228.0, 27.0]
     assert sample.signals["dtc"] == ["P0301"]
-    assert sample.signals["obd_raw"] == {"0C": "1AF8", "05": "7B"}
+    assert sample.signals["obd"] == {"engine_rpm": 1726.0, "coolant_temp": 83.0}
     assert "lat" not in sample.signals
 
 
@@ -78,6 +78,8 @@ def test_iso_times_need_an_offset() -> None:
         ({"charging": "fast"}, RejectReason.malformed),
         ({"dtc": ["P0301", "X9999"]}, RejectReason.malformed),
         ({"obd": {"0C": "zz"}}, RejectReason.malformed),
+        ({"obd": {"0C": "1A"}}, RejectReason.malformed),  # rpm needs two bytes
+        ({"obd": {"FE": "00"}}, RejectReason.malformed),  # not a supported PID
         ({"cell_v_min": 3.9, "cell_v_max": 3.6}, RejectReason.out_of_range),
         ({"lat": 91.0}, RejectReason.out_of_range),
     ],

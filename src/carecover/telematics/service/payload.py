@@ -20,6 +20,7 @@ from typing import Any
 import msgpack
 
 from carecover.telematics.enums import RejectReason
+from carecover.telematics.service import obd
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PAST = timedelta(days=30)
@@ -143,6 +144,20 @@ def _tyres(value: Any) -> dict[str, list[float]]:
     return out
 
 
+def _obd(raw: Mapping[str, str]) -> dict[str, float]:
+    """Mode 01 responses by PID (hex) → values by name (SAE J1979 formulas, ``obd``)."""
+    out: dict[str, float] = {}
+    for pid_hex, data_hex in raw.items():
+        try:
+            reading = obd.decode_pid(int(pid_hex, 16), bytes.fromhex(data_hex))
+        except (obd.ObdDecodeError, ValueError) as exc:
+            raise PayloadRejected(RejectReason.malformed, f"obd.{pid_hex}: {exc}") from None
+        out[reading.name] = reading.value
+        if reading.mil_on is not None:
+            out["mil_on"] = float(reading.mil_on)
+    return out
+
+
 def validate(obj: Any, *, now: datetime) -> Sample:
     """One reading, checked field by field."""
     if not isinstance(obj, dict):
@@ -186,7 +201,7 @@ def validate(obj: Any, *, now: datetime) -> Sample:
             for k, v in raw.items()
         ):
             raise PayloadRejected(RejectReason.malformed, "obd maps a PID (hex) to its bytes (hex)")
-        signals["obd_raw"] = {k.upper(): v.upper() for k, v in raw.items()}
+        signals["obd"] = _obd(raw)
     for low_name, high_name in (("pack_t_min", "pack_t_max"), ("cell_v_min", "cell_v_max")):
         if low_name in signals and high_name in signals and signals[low_name] > signals[high_name]:
             raise PayloadRejected(RejectReason.out_of_range, f"{low_name} > {high_name}")
