@@ -29,6 +29,7 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.policies.jobs",
     "carecover.benefits.handlers",
     "carecover.claims.handlers",
+    "carecover.telematics.handlers",
     "carecover.parts.service",
 )
 

@@ -99,3 +99,30 @@ class RejectedReading(IdMixin, Base):
     detail: Mapped[str] = mapped_column(String(200), nullable=False)
     excerpt: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Alert(IdMixin, Base):
+    """One alert a car's telemetry raised, with the concrete next step offered to the owner.
+    (vehicle, episode, severity) is unique: a redelivered reading never raises it twice."""
+
+    __tablename__ = "telematics_alerts"
+    __table_args__ = (
+        UniqueConstraint("vehicle_id", "episode_key", "severity"),
+        Index("ix_telematics_alerts_vehicle_raised", "vehicle_id", "raised_at"),
+    )
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
+    )
+    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    severity: Mapped[str] = mapped_column(String(10), nullable=False)
+    wheel: Mapped[str | None] = mapped_column(String(2))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    episode_key: Mapped[str] = mapped_column(String(120), nullable=False)
+    quiet: Mapped[bool] = mapped_column(default=False, nullable=False)
+    """Raised in the owner's quiet hours (not urgent): push delivery waits for the morning."""
+    action: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    """The answer offered: the nearest certified shop (and how far), rescue, or a charger."""
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    """Device time of the reading that raised it."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -325,6 +325,7 @@ def seed_world(
 
 
 WORLD_TABLES = (
+    "telematics_alerts",
     "telematics_readings",
     "telematics_rejects",
     "telematics_vehicle_state",

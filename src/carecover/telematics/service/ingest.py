@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from carecover.platform.clock import ensure_utc
 from carecover.telematics.enums import RejectReason
-from carecover.telematics.models import Device, Reading, RejectedReading, VehicleState
+from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
+from carecover.telematics.service import alerts
 from carecover.telematics.service.payload import PayloadRejected, Sample, validate
 
 
@@ -31,6 +32,7 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[tuple[int, RejectReason, str]] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     """The newly stored samples, oldest first (what the alert rules look at)."""
 
     @property
@@ -100,7 +102,8 @@ def ingest(
         device.last_seen_at = now
         device.last_seq = max(device.last_seq or 0, *valid)
     if result.samples:
-        _latest(session, device, result.samples[-1], now)
+        state = _latest(session, device, result.samples[-1], now)
+        result.alerts = alerts.run(session, state, result.samples, now)
     return result
 
 
@@ -116,7 +119,7 @@ def _stored_seqs(session: Session, rows: list[dict[str, Any]]) -> set[int]:
     return set(session.scalars(statement))
 
 
-def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> None:
+def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> VehicleState:
     """The car's latest state moves forward only (an old redelivered reading never rewinds it)."""
     state = session.get(VehicleState, device.vehicle_id, with_for_update=True)
     if state is None:
@@ -129,7 +132,7 @@ def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> 
         )
         session.add(state)
     elif ensure_utc(state.device_time) > sample.device_time:
-        return
+        return state
     state.device_time = sample.device_time
     if sample.lat is not None and sample.lng is not None:
         state.lat, state.lng = sample.lat, sample.lng
@@ -139,3 +142,4 @@ def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> 
         merged["speed"] = sample.speed_kmh
     state.signals = merged
     state.updated_at = now
+    return state

@@ -1,0 +1,164 @@
+"""Running the alert rules on newly stored readings, and the answer each alert comes with (C1).
+
+The rules' memory lives in the car's latest-state row, so any worker can continue a car's stream.
+Each alert is stored once per (car, episode, severity) and offered with a concrete next step: the
+nearest certified repair shop within 3 km (else the nearest one, with its distance) for tyres,
+12 V, trouble codes and the pack; rescue for a crash; a charger for low charge (the charger
+registry and bookings arrive with the dispatch issue: until then the request is recorded).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from carecover.partners.enums import PartnerType
+from carecover.partners.repository import nearest_locations
+from carecover.platform.events import publish
+from carecover.platform.geo import Point
+from carecover.telematics.events import AlertRaised
+from carecover.telematics.models import Alert, VehicleState
+from carecover.telematics.service import dtc, payload, rules
+from carecover.vehicles.models import Vehicle
+
+NEAR_SHOP_KM = 3.0
+PLACARD_KPA = 230.0
+"""Cold placard pressure when the car's own is not on record (typical passenger car, 2.3 bar)."""
+SHOP_CODES = frozenset(
+    {
+        "tyre_puncture",
+        "tyre_pressure_low",
+        "tyre_slow_leak",
+        "battery_12v_low",
+        "charging_fault",
+        "dtc",
+        "fault_lamp_on",
+        "battery_overtemp",
+        "cell_imbalance",
+    }
+)
+
+
+def profile_of(vehicle: Vehicle) -> rules.VehicleProfile:
+    return rules.VehicleProfile(PLACARD_KPA, PLACARD_KPA, vehicle.powertrain)
+
+
+def rule_sample(vehicle_id: uuid.UUID, s: payload.Sample) -> rules.Sample:
+    sig = s.signals
+    tyres = sig.get("tyres") or {}
+    codes = sig.get("dtc")
+    acc = sig.get("acc")
+    obd = sig.get("obd") or {}
+    return rules.Sample(
+        vehicle_id=str(vehicle_id),
+        at=s.device_time,
+        speed_kmh=s.speed_kmh if s.speed_kmh is not None else obd.get("vehicle_speed"),
+        tyre_kpa={w: v[0] for w, v in tyres.items()} or None,
+        tyre_c={w: v[1] for w, v in tyres.items()} or None,
+        battery_v=sig.get("lv_v", obd.get("module_voltage")),
+        engine_running=sig.get("ign"),
+        soc_pct=sig.get("soc"),
+        range_km=sig.get("range_km"),
+        pack_temp_max_c=sig.get("pack_t_max"),
+        cell_v_min=sig.get("cell_v_min"),
+        cell_v_max=sig.get("cell_v_max"),
+        accel_g=(acc[0], acc[1], acc[2]) if acc else None,
+        dtcs=None
+        if codes is None
+        else tuple(rules.Dtc(c, dtc.classify(c).severity) for c in codes),
+        mil_on=sig.get("mil", None if "mil_on" not in obd else bool(obd["mil_on"])),
+    )
+
+
+def answer(session: Session, alert: rules.Alert, where: Point | None) -> dict[str, Any]:
+    """The next step offered with an alert."""
+    if alert.code == "crash":
+        return {"kind": "rescue", "claim": "offered"}
+    if alert.code.startswith("soc_"):
+        return {"kind": "charger", "status": "requested"}
+    if alert.code not in SHOP_CODES or where is None:
+        return {"kind": "none"}
+    found = nearest_locations(session, where, partner_type=PartnerType.repair_shop, limit=1)
+    if not found:
+        return {"kind": "shop", "status": "none_found"}
+    site, km = found[0]
+    return {
+        "kind": "shop",
+        "location_id": str(site.id),
+        "name": site.name,
+        "address": site.address,
+        "distance_km": round(km, 2),
+        "within_reach": km <= NEAR_SHOP_KM,
+    }
+
+
+def run(
+    session: Session, state: VehicleState, samples: Sequence[payload.Sample], now: datetime
+) -> list[Alert]:
+    """Evaluate the rules over the car's new samples (oldest first); store and publish alerts."""
+    vehicle = session.get(Vehicle, state.vehicle_id)
+    if vehicle is None:  # pragma: no cover - foreign key
+        return []
+    memory = (
+        rules.RuleState.from_json(state.rule_state)
+        if state.rule_state
+        else rules.RuleState(str(vehicle.id))
+    )
+    profile, raised = profile_of(vehicle), []
+    for s in samples:
+        result = rules.evaluate(rule_sample(vehicle.id, s), memory, profile)
+        memory = result.state
+        where = Point(s.lat, s.lng) if s.lat is not None and s.lng is not None else None
+        if where is None and state.lat is not None and state.lng is not None:
+            where = Point(state.lat, state.lng)
+        for alert in result.alerts:
+            row = _store(session, vehicle.id, alert, answer(session, alert, where), s, now)
+            if row is not None:
+                raised.append(row)
+    state.rule_state = memory.to_json()
+    return raised
+
+
+def _store(
+    session: Session,
+    vehicle_id: uuid.UUID,
+    alert: rules.Alert,
+    action: dict[str, Any],
+    s: payload.Sample,
+    now: datetime,
+) -> Alert | None:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    alert_id = uuid.uuid4()
+    statement = (
+        module.insert(Alert)
+        .values(
+            id=alert_id,
+            vehicle_id=vehicle_id,
+            code=alert.code,
+            severity=alert.severity,
+            wheel=alert.wheel,
+            params=alert.params,
+            episode_key=alert.episode_key,
+            quiet=alert.quiet,
+            action=action,
+            raised_at=s.device_time,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["vehicle_id", "episode_key", "severity"])
+        .returning(Alert.id)
+    )
+    if session.scalar(statement) is None:
+        return None
+    publish(
+        session,
+        AlertRaised(
+            alert_id=alert_id, vehicle_id=vehicle_id, code=alert.code, severity=alert.severity
+        ),
+    )
+    return session.get(Alert, alert_id)
