@@ -34,6 +34,7 @@ from carecover.platform.http.middleware import (
 from carecover.platform.logging import configure_logging
 from carecover.platform.web.templating import STATIC_DIR
 from carecover.platform.worker import make_worker_id, run_forever
+from carecover.telematics import web as telematics_web
 
 
 def origin_of(url: str | None) -> str | None:
@@ -125,4 +126,5 @@ def create_app(
     app.include_router(evidence_web.router)
     app.include_router(parts_web.router)
     app.include_router(claims_web.router)
+    app.include_router(telematics_web.router)
     return app
