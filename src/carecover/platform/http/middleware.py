@@ -119,7 +119,7 @@ class BodyGuardMiddleware:
         content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if path.startswith(API_PREFIX) and length not in (None, "0"):
             wants_form = path in self.form_paths
-            allowed = FORM_TYPES if wants_form else ("application/json",)
+            allowed: tuple[str, ...] = FORM_TYPES if wants_form else ("application/json",)
             if upload:
                 allowed = ("multipart/form-data", "application/json")
             elif any(path.startswith(p) for p in self.binary_paths):
