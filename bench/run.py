@@ -36,6 +36,7 @@ from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, String, insert  # noqa: E402
 from sqlalchemy import Table as SATable  # noqa: E402
+from telematics_bench import bench_decode, bench_mqtt  # noqa: E402
 
 from carecover.accounts.demo import seed_demo_accounts  # noqa: E402
 from carecover.entrypoints import registry  # noqa: E402
@@ -347,6 +348,16 @@ def main() -> None:
     parser.add_argument("--claims-decided", type=int, default=300)
     parser.add_argument("--claims-photos", type=int, default=30, help="warm photos per size")
     parser.add_argument("--claims-simulated", type=int, default=300)
+    parser.add_argument("--telematics-readings", type=int, default=200_000)
+    parser.add_argument(
+        "--telematics-messages", type=int, default=50_000, help="readings published over MQTT"
+    )
+    parser.add_argument(
+        "--telematics-tuned-broker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the MQTT step against a private Mosquitto with a larger in-flight window",
+    )
     parser.add_argument(
         "--only", help="run only the steps whose label contains this; keep the other results"
     )
@@ -386,6 +397,20 @@ def main() -> None:
             lambda: bench_photo_intake(result, photos_per_size=args.claims_photos),
         ),
         ("claims cycle", lambda: bench_cycle(result, claims=args.claims_simulated)),
+        (
+            "telematics decode",
+            lambda: bench_decode(result, readings=args.telematics_readings),
+        ),
+        (
+            "telematics mqtt",
+            lambda: bench_mqtt(
+                result,
+                postgres_url(),
+                _fresh_pg_database,
+                messages=args.telematics_messages,
+                tuned_broker=args.telematics_tuned_broker,
+            ),
+        ),
     ]
     previous: list[Result] = []
     if args.only:

@@ -14,6 +14,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from carecover.platform.clock import utc_now
 from carecover.platform.context import Actor
@@ -107,3 +109,38 @@ def test_two_workers_split_the_stream_and_store_each_reading_once(fresh_db: Data
     assert sum(w.stats.messages for w in workers) == expected + 2
     assert sum(w.stats.duplicates for w in workers) == 1
     assert sum(w.stats.reasons.get("unknown_device", 0) for w in workers) == 1
+
+
+def test_a_failing_flush_keeps_the_messages_and_the_loop_alive(fresh_db: Database) -> None:
+    with fresh_db.session() as session, session.begin():
+        car = make_insured(session).car
+        device, _secret = devices.register(session, Actor.system(), car.id, DeviceKind.ev_box)
+        device_no = device.device_no
+    calls = {"n": 0}
+
+    def flaky_session() -> Session:
+        calls["n"] += 1
+        if calls["n"] <= 2:  # the database is down for the first two flushes
+            raise OperationalError("SELECT 1", {}, Exception("database unavailable"))
+        return fresh_db.session()
+
+    worker = MqttIngestWorker(flaky_session, group=f"test-{uuid.uuid4().hex[:8]}")
+    worker.start()
+    publisher = _publisher()
+    try:
+        start = utc_now() - timedelta(minutes=5)
+        for n in range(20):
+            reading = {"seq": n, "ts": int((start + timedelta(seconds=n)).timestamp() * 1000)}
+            publisher.publish(topic_for(device_no), json.dumps(reading), qos=1).wait_for_publish(5)
+        deadline, stored = time.monotonic() + 20, 0
+        while time.monotonic() < deadline and stored < 20:
+            time.sleep(0.2)
+            with fresh_db.session() as session:
+                stored = int(session.scalar(select(func.count()).select_from(Reading)) or 0)
+    finally:
+        publisher.loop_stop()
+        publisher.disconnect()
+        worker.stop()
+    assert stored == 20
+    assert worker.stats.failures == 2
+    assert worker.stats.accepted == 20

@@ -121,17 +121,24 @@ def _stored_seqs(session: Session, rows: list[dict[str, Any]]) -> set[int]:
 
 def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> VehicleState:
     """The car's latest state moves forward only (an old redelivered reading never rewinds it)."""
-    state = session.get(VehicleState, device.vehicle_id, with_for_update=True)
-    if state is None:
-        state = VehicleState(
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    session.execute(  # two workers may see a car's first reading at once
+        module.insert(VehicleState)
+        .values(
             vehicle_id=device.vehicle_id,
             device_time=sample.device_time,
             signals={},
             rule_state={},
             updated_at=now,
         )
-        session.add(state)
-    elif ensure_utc(state.device_time) > sample.device_time:
+        .on_conflict_do_nothing(index_elements=["vehicle_id"])
+    )
+    state = session.get(
+        VehicleState, device.vehicle_id, with_for_update=True, populate_existing=True
+    )
+    assert state is not None
+    if ensure_utc(state.device_time) > sample.device_time:
         return state
     state.device_time = sample.device_time
     if sample.lat is not None and sample.lng is not None:

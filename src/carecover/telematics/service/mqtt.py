@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import structlog
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -33,6 +34,10 @@ from carecover.telematics.service import devices, ingest, payload
 
 TOPIC = "carecover/v1/devices/+/telemetry"
 GROUP = "carecover-ingest"
+TICK_SECONDS = 0.01
+IDLE_SECONDS = 0.05
+"""Flush once the stream has paused this long (the broker's in-flight window may be small)."""
+log = structlog.get_logger(__name__)
 SESSION_EXPIRY_SECONDS = 300
 
 
@@ -54,6 +59,7 @@ class _Pending:
     device_no: str | None
     body: bytes
     content_type: str
+    arrived: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -63,6 +69,7 @@ class WorkerStats:
     duplicates: int = 0
     rejected: int = 0
     batches: int = 0
+    failures: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -84,6 +91,7 @@ class MqttIngestWorker:
         self.group, self.batch_size, self.flush_seconds = group, batch_size, flush_seconds
         self.stats = WorkerStats()
         self._pending: list[_Pending] = []
+        self._last_arrival = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._subscribed = threading.Event()
@@ -113,6 +121,7 @@ class MqttIngestWorker:
         )
         with self._lock:
             self._pending.append(item)
+            self._last_arrival = item.arrived
 
     def start(self, timeout: float = 10.0) -> None:
         # A named worker keeps its session for 5 minutes: after a crash and restart the broker
@@ -150,14 +159,30 @@ class MqttIngestWorker:
             sock.close()
 
     def _run(self) -> None:
+        """Flush when a batch is full, when the stream pauses (no message for IDLE_SECONDS), or
+        at the latest after ``flush_seconds``. A failing flush (database down, a deadlock) puts
+        its messages back, waits with backoff and tries again: the loop never dies."""
+        failures = 0
         while not self._stop.is_set():
+            time.sleep(TICK_SECONDS)
             with self._lock:
                 ready = len(self._pending)
-            if ready >= self.batch_size:
+                oldest = self._pending[0].arrived if ready else None
+            now = time.monotonic()
+            due = ready >= self.batch_size or (
+                oldest is not None
+                and (now - self._last_arrival >= IDLE_SECONDS or now - oldest >= self.flush_seconds)
+            )
+            if not due:
+                continue
+            try:
                 self.flush()
-            else:
-                time.sleep(self.flush_seconds)
-                self.flush()
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - the loop must survive anything a flush raises
+                failures += 1
+                self.stats.failures += 1
+                log.warning("ingest_flush_failed", error=type(exc).__name__, attempt=failures)
+                self._stop.wait(min(5.0, 0.2 * 2**failures))
 
     def flush(self) -> None:
         """Store what arrived, commit, then acknowledge it (at-least-once, idempotent)."""
@@ -172,9 +197,16 @@ class MqttIngestWorker:
         for item in batch:
             by_device[item.device_no].append(item)
         now = utc_now()
-        with self.session_factory() as session, session.begin():
-            for device_no, items in by_device.items():
-                self._store(session, device_no, items, now)
+        try:
+            with self.session_factory() as session, session.begin():
+                # one order for every worker: rows and state locks are taken in device order,
+                # so two workers holding parts of the same streams cannot deadlock
+                for device_no in sorted(by_device, key=lambda d: d or ""):
+                    self._store(session, device_no, by_device[device_no], now)
+        except Exception:
+            with self._lock:  # nothing was acknowledged: keep the messages for the next try
+                self._pending[:0] = batch
+            raise
         for item in batch:
             self.client.ack(item.mid, item.qos)
         self.stats.messages += len(batch)
