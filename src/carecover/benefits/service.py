@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from carecover.benefits.catalogue import MARKET_PRICE_FEN, package
@@ -30,6 +28,7 @@ from carecover.benefits.models import Grant, GrantItem, QuotaCounter, Use
 from carecover.platform import audit
 from carecover.platform.clock import ensure_utc, utc_now
 from carecover.platform.context import Actor
+from carecover.platform.db import dialect_insert
 from carecover.platform.events import publish
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -176,10 +175,8 @@ def check(
 
 
 def _ensure_counter(session: Session, item_id: uuid.UUID, key: str) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(QuotaCounter)
+        dialect_insert(session, QuotaCounter)
         .values(item_id=item_id, period_key=key, used=0)
         .on_conflict_do_nothing(index_elements=["item_id", "period_key"])
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -151,8 +152,6 @@ def simulate(
     days: int = 30,
 ) -> SimulationResult:
     """Run ``claims`` claims through the services and lay them out over the last ``days``."""
-    import time
-
     model = model or HandlingModel()
     rng = random.Random(f"{seed}:claims")
     phone, adjuster = _staff(session, Role.customer_ops), _staff(session, Role.adjuster)

@@ -25,14 +25,12 @@ from carecover.claims.service.fnol import (
     policy_in_force,
     report,
 )
+from carecover.claims.service.photos import RETAKE_CODES
 from carecover.customers import repository as customers
 from carecover.evidence.service import Disclosure, register_subject
 from carecover.partners.models import Partner
 from carecover.platform.auth.roles import Permission, Role, has_permission
 from carecover.platform.auth.service import Principal
-
-RETAKE_CODES = frozenset({"too_small", "blurry", "too_dark", "too_bright"})
-"""Photo flags the owner can fix by taking the photo again."""
 
 
 def claim_disclosure(session: Session, principal: Principal | None, subject_id: str) -> Disclosure:

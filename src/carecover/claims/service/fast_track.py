@@ -10,6 +10,7 @@ ask for a human review of an automated decision).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -46,12 +47,7 @@ def facts(session: Session, claim: Claim, rules: risk.FastTrackRules) -> risk.Cl
     vehicle = session.get(Vehicle, claim.vehicle_id)
     if policy is None or vehicle is None:  # pragma: no cover - RESTRICT foreign keys
         raise ClaimConflict("records_missing")
-    cover = session.scalars(
-        select(PolicyCoverage).where(
-            PolicyCoverage.policy_id == policy.id,
-            PolicyCoverage.coverage == Coverage.vehicle_damage,
-        )
-    ).first()
+    cover = own_damage_cover(session, policy.id)
     since = ensure_utc(claim.occurred_at) - timedelta(days=rules.frequent_window_days)
     earlier = session.scalar(
         select(func.count(Claim.id)).where(
@@ -80,14 +76,18 @@ def facts(session: Session, claim: Claim, rules: risk.FastTrackRules) -> risk.Cl
     )
 
 
-def deductible_fen(session: Session, claim: Claim) -> int:
-    """The own-damage deductible of the claim's policy (0 without the cover)."""
-    cover = session.scalars(
+def own_damage_cover(session: Session, policy_id: uuid.UUID) -> PolicyCoverage | None:
+    return session.scalars(
         select(PolicyCoverage).where(
-            PolicyCoverage.policy_id == claim.policy_id,
+            PolicyCoverage.policy_id == policy_id,
             PolicyCoverage.coverage == Coverage.vehicle_damage,
         )
     ).first()
+
+
+def deductible_fen(session: Session, claim: Claim) -> int:
+    """The own-damage deductible of the claim's policy (0 without the cover)."""
+    cover = own_damage_cover(session, claim.policy_id)
     return cover.deductible_fen if cover is not None else 0
 
 

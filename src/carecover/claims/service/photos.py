@@ -34,13 +34,12 @@ from carecover.claims.service.exif import (
 )
 from carecover.platform.geo import Point, haversine_km
 
-MIB = 1024 * 1024
-DEFAULT_MAX_BYTES = 15 * MIB
-DEFAULT_MAX_PIXELS = 40_000_000
+MIB, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS = 1024 * 1024, 15 * 1024 * 1024, 40_000_000
 MIN_SIDE = 32  # below this many pixels on a side there is nothing to assess: refused
 JPEG_QUALITY = 88
 MAX_STORED_SIDE = 2560
 _HASH_SIDE = 1024  # hashes are taken from the same area-averaged grey copy as the blur measure
+RETAKE_CODES = frozenset({"too_small", "blurry", "too_dark", "too_bright"})  # fixable by a retake
 
 PhotoFormat = Literal["jpeg", "png", "webp"]
 _FORMATS: dict[str, PhotoFormat] = {"jpeg": "jpeg", "png": "png", "webp": "webp"}

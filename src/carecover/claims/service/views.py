@@ -33,10 +33,9 @@ from carecover.claims.schemas import (
 from carecover.claims.service import assessment, desk, fnol, payouts, repair
 from carecover.claims.service import estimate as est
 from carecover.claims.service.estimate_messages import MESSAGES, render
+from carecover.claims.service.photos import RETAKE_CODES
 from carecover.partners.models import PartnerLocation
 from carecover.platform.i18n import translate
-
-RETAKE_CODES = frozenset({"too_small", "blurry", "too_dark", "too_bright"})
 
 
 def _lang(lang: str) -> str:

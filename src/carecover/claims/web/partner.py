@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from starlette.datastructures import FormData, UploadFile
 
 from carecover.claims.api.repair import parse_serials
@@ -27,21 +27,22 @@ router = APIRouter(include_in_schema=False)
 WORKING = (RepairStatus.accepted, RepairStatus.in_repair, RepairStatus.ready)
 
 
-def _orders(ctx: WebContext) -> list[RepairOrder]:
+def _mine(ctx: WebContext) -> Select[RepairOrder]:
+    """The signed-in shop's repair orders."""
     org = ctx.principal.organisation_id if ctx.principal else None
-    return list(
-        ctx.session.scalars(
-            select(RepairOrder)
-            .join(Partner, Partner.id == RepairOrder.partner_id)
-            .where(Partner.organisation_id == org)
-            .order_by(RepairOrder.offered_at.desc())
-            .limit(200)
-        )
+    return (
+        select(RepairOrder)
+        .join(Partner, Partner.id == RepairOrder.partner_id)
+        .where(Partner.organisation_id == org)
     )
 
 
+def _orders(ctx: WebContext) -> list[RepairOrder]:
+    return list(ctx.session.scalars(_mine(ctx).order_by(RepairOrder.offered_at.desc()).limit(200)))
+
+
 def _order(ctx: WebContext, order_id: uuid.UUID) -> RepairOrder:
-    order = next((o for o in _orders(ctx) if o.id == order_id), None)
+    order = ctx.session.scalars(_mine(ctx).where(RepairOrder.id == order_id)).first()
     if order is None:
         raise NotFound()
     return order

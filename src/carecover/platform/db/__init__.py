@@ -1,6 +1,7 @@
 """Database kernel: declarative base, portable types, engines and sessions."""
 
 from carecover.platform.db.base import Base, IdMixin, TimestampMixin
+from carecover.platform.db.dialect import dialect_insert
 from carecover.platform.db.session import Database, get_database, session_scope
 from carecover.platform.db.types import JSONType, Money, UTCDateTime
 
@@ -12,6 +13,7 @@ __all__ = [
     "Money",
     "TimestampMixin",
     "UTCDateTime",
+    "dialect_insert",
     "get_database",
     "session_scope",
 ]

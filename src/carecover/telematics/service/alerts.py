@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from carecover.partners.enums import PartnerType
 from carecover.partners.repository import nearest_locations
+from carecover.platform.db import dialect_insert
 from carecover.platform.events import publish
 from carecover.platform.geo import Point
 from carecover.telematics.events import AlertRaised
@@ -132,11 +132,9 @@ def _store(
     s: payload.Sample,
     now: datetime,
 ) -> Alert | None:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     alert_id = uuid.uuid4()
     statement = (
-        module.insert(Alert)
+        dialect_insert(session, Alert)
         .values(
             id=alert_id,
             vehicle_id=vehicle_id,

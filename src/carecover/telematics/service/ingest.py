@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from carecover.platform.clock import ensure_utc
+from carecover.platform.db import dialect_insert
 from carecover.telematics.enums import RejectReason
 from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
 from carecover.telematics.service import alerts
@@ -108,10 +108,8 @@ def ingest(
 
 
 def _stored_seqs(session: Session, rows: list[dict[str, Any]]) -> set[int]:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     statement = (
-        module.insert(Reading)
+        dialect_insert(session, Reading)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["device_id", "seq"])
         .returning(Reading.seq)
@@ -121,10 +119,8 @@ def _stored_seqs(session: Session, rows: list[dict[str, Any]]) -> set[int]:
 
 def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> VehicleState:
     """The car's latest state moves forward only (an old redelivered reading never rewinds it)."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     session.execute(  # two workers may see a car's first reading at once
-        module.insert(VehicleState)
+        dialect_insert(session, VehicleState)
         .values(
             vehicle_id=device.vehicle_id,
             device_time=sample.device_time,

@@ -146,18 +146,6 @@ class MqttIngestWorker:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def kill(self) -> None:
-        """Stop abruptly: pending messages are neither stored nor acknowledged (tests)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        with self._lock:
-            self._pending.clear()
-        self.client.loop_stop()
-        sock = self.client.socket()
-        if sock is not None:
-            sock.close()
-
     def _run(self) -> None:
         """Flush when a batch is full, when the stream pauses (no message for IDLE_SECONDS), or
         at the latest after ``flush_seconds``. A failing flush (database down, a deadlock) puts
