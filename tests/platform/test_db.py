@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from carecover.platform.audit import AuditEntry, record
 from carecover.platform.context import Actor
-from carecover.platform.db import Base, migrate
+from carecover.platform.db import Base, include_name, migrate
 from carecover.platform.db.session import Database
 from carecover.platform.ids import new_id
 from carecover.platform.jobs import Job
@@ -24,7 +24,10 @@ from tests.dbutil import DatabaseFactory
 def test_migrations_match_the_models(database: Database) -> None:
     with database.engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            ),
+            Base.metadata,
         )
     assert diff == []
 

@@ -79,7 +79,14 @@ def test_two_workers_split_the_stream_and_store_each_reading_once(fresh_db: Data
                 infos.append(
                     publisher.publish(
                         topic_for(nos[0]),
-                        json.dumps({"seq": 3, "ts": int(start.timestamp() * 1000)}),
+                        json.dumps(
+                            {
+                                "seq": 3,
+                                "ts": int((start + timedelta(seconds=3)).timestamp() * 1000),
+                                "soc": 80.0 - 3 / 10,
+                                "speed": 40.0,
+                            }
+                        ),
                         qos=1,
                     )
                 )

@@ -30,6 +30,7 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.benefits.handlers",
     "carecover.claims.handlers",
     "carecover.telematics.handlers",
+    "carecover.telematics.jobs",
     "carecover.parts.service",
 )
 

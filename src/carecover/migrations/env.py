@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from carecover.entrypoints.registry import load_models
 from carecover.platform.config import get_settings
-from carecover.platform.db import Base
+from carecover.platform.db import Base, include_name
 from carecover.platform.db.session import build_engine, normalise_url
 
 load_models()
@@ -21,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

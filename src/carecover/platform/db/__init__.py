@@ -1,7 +1,7 @@
 """Database kernel: declarative base, portable types, engines and sessions."""
 
 from carecover.platform.db.base import Base, IdMixin, TimestampMixin
-from carecover.platform.db.dialect import dialect_insert
+from carecover.platform.db.dialect import dialect_insert, include_name
 from carecover.platform.db.session import Database, get_database, session_scope
 from carecover.platform.db.types import JSONType, Money, UTCDateTime
 
@@ -15,5 +15,6 @@ __all__ = [
     "UTCDateTime",
     "dialect_insert",
     "get_database",
+    "include_name",
     "session_scope",
 ]

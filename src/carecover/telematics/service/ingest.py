@@ -1,21 +1,29 @@
-"""The ingest pipeline for one device's batch: validate → drop duplicates → persist → latest state.
+"""The ingest pipeline: validate → drop duplicates → persist → latest state → rules, for many
+devices at once.
 
-At-least-once delivery meets idempotent storage: (device, seq) is unique and rows are inserted
-with ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike), so a redelivered batch — after a worker
-died mid-batch or a broker resent it — stores nothing twice. Refused readings are kept with their
-reason and counted; one bad reading never stops the rest of the batch. The caller owns the
-transaction (commit after ``ingest`` returns, then acknowledge to the broker).
+At-least-once delivery meets idempotent storage: a reading's key is (device, seq, device time)
+and rows are inserted with ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike), so a redelivered
+batch — after a worker died mid-batch or a broker resent it — stores nothing twice. Refused
+readings are kept with their reason and counted; one bad reading never stops the rest of the
+batch. The caller owns the transaction (commit after ``store`` returns, then acknowledge).
+
+A batch costs a fixed number of round trips whatever its size: one insert for all readings (an
+``unnest`` of arrays on PostgreSQL), one statement creating missing state rows, one ``SELECT …
+FOR UPDATE`` of every touched car's state in one order (so two workers cannot deadlock), one
+query for the cars' profiles, and executemany updates of devices and states.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+import json
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from carecover.platform.clock import ensure_utc
@@ -24,6 +32,10 @@ from carecover.telematics.enums import RejectReason
 from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
 from carecover.telematics.service import alerts
 from carecover.telematics.service.payload import PayloadRejected, Sample, validate
+from carecover.vehicles.models import Vehicle
+
+SQLITE_CHUNK = 400
+"""Rows per multi-row INSERT on SQLite (its host-parameter limit is 32,766; 9 columns a row)."""
 
 
 @dataclass
@@ -32,12 +44,21 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[tuple[int, RejectReason, str]] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
     """The newly stored samples, oldest first (what the alert rules look at)."""
+    alerts: list[Alert] = field(default_factory=list)
 
     @property
     def reasons(self) -> Counter[str]:
         return Counter(reason.value for _, reason, _ in self.rejected)
+
+
+@dataclass
+class DeviceBatch:
+    """One device's validated samples within a batch, and what became of them."""
+
+    device: Device
+    samples: Sequence[Sample]
+    result: IngestResult = field(default_factory=IngestResult)
 
 
 def reject(
@@ -47,102 +68,231 @@ def reject(
     excerpt: str | None,
     now: datetime,
 ) -> None:
-    session.execute(
-        insert(RejectedReading).values(
-            device_no=device_no,
-            reason=error.reason,
-            detail=error.detail,
-            excerpt=(excerpt or None) and excerpt[:200],
-            received_at=now,
-        )
-    )
+    reject_many(session, [(device_no, error, excerpt)], now)
+
+
+def reject_many(
+    session: Session,
+    refused: Iterable[tuple[str | None, PayloadRejected, str | None]],
+    now: datetime,
+) -> None:
+    """Keep refused readings with their reason (one executemany for the lot)."""
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "device_no": device_no,
+            "reason": error.reason,
+            "detail": error.detail,
+            "excerpt": (excerpt or None) and excerpt[:200],
+            "received_at": now,
+        }
+        for device_no, error, excerpt in refused
+    ]
+    if rows:
+        session.execute(insert(RejectedReading), rows)
 
 
 def ingest(
     session: Session, device: Device, items: Sequence[Any], *, now: datetime
 ) -> IngestResult:
-    """Store a device's readings; returns what was accepted, duplicated and refused."""
-    result = IngestResult()
-    valid: dict[int, Sample] = {}
+    """Validate and store one device's readings; returns what was accepted, duplicated and
+    refused (each refused reading is also kept with its reason)."""
+    samples: list[Sample] = []
+    refused: list[tuple[int, PayloadRejected]] = []
     for index, item in enumerate(items):
         try:
-            sample = validate(item, now=now)
+            samples.append(validate(item, now=now))
         except PayloadRejected as error:
-            result.rejected.append((index, error.reason, error.detail))
+            refused.append((index, error))
             reject(session, device.device_no, error, repr(item)[:200], now)
-            continue
-        if sample.seq in valid:
-            result.duplicates += 1
-            continue
-        valid[sample.seq] = sample
-    rows = [
-        {
-            "device_id": device.id,
-            "vehicle_id": device.vehicle_id,
-            "seq": s.seq,
-            "device_time": s.device_time,
-            "received_at": now,
-            "lat": s.lat,
-            "lng": s.lng,
-            "speed_kmh": s.speed_kmh,
-            "data": s.signals,
-        }
-        for s in valid.values()
-    ]
-    stored: set[int] = set()
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        stored |= _stored_seqs(session, chunk)
-    result.accepted = len(stored)
-    result.duplicates += len(rows) - len(stored)
-    result.samples = sorted(
-        (s for seq, s in valid.items() if seq in stored), key=lambda s: (s.device_time, s.seq)
-    )
-    if valid:
-        device.last_seen_at = now
-        device.last_seq = max(device.last_seq or 0, *valid)
-    if result.samples:
-        state = _latest(session, device, result.samples[-1], now)
-        result.alerts = alerts.run(session, state, result.samples, now)
-    return result
+    batch = DeviceBatch(device, samples)
+    batch.result.rejected = [(i, e.reason, e.detail) for i, e in refused]
+    store(session, [batch], now=now)
+    return batch.result
 
 
-def _stored_seqs(session: Session, rows: list[dict[str, Any]]) -> set[int]:
-    statement = (
-        dialect_insert(session, Reading)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["device_id", "seq"])
-        .returning(Reading.seq)
-    )
-    return set(session.scalars(statement))
+def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) -> None:
+    """Persist the validated samples of several devices; fills each batch's ``result``."""
+    rows: list[tuple[DeviceBatch, Sample]] = []
+    for batch in batches:
+        seen: set[tuple[int, datetime]] = set()
+        for s in batch.samples:
+            if (s.seq, s.device_time) in seen:
+                batch.result.duplicates += 1
+                continue
+            seen.add((s.seq, s.device_time))
+            rows.append((batch, s))
+    stored = _insert(session, rows, now)
+    by_vehicle: dict[uuid.UUID, list[tuple[DeviceBatch, Sample]]] = defaultdict(list)
+    for batch, s in rows:
+        device = batch.device
+        if (device.id, s.seq, s.device_time) in stored:
+            batch.result.accepted += 1
+            batch.result.samples.append(s)
+            by_vehicle[device.vehicle_id].append((batch, s))
+        else:
+            batch.result.duplicates += 1
+    for batch in batches:
+        batch.result.samples.sort(key=lambda s: (s.device_time, s.seq))
+        if batch.samples:
+            device = batch.device
+            device.last_seen_at = now
+            top = max(s.seq for s in batch.samples)
+            if device.last_seq is None or top > device.last_seq:
+                device.last_seq = top
+    if by_vehicle:
+        _advance(session, by_vehicle, now)
 
 
-def _latest(session: Session, device: Device, sample: Sample, now: datetime) -> VehicleState:
-    """The car's latest state moves forward only (an old redelivered reading never rewinds it)."""
+def _insert(
+    session: Session, rows: Sequence[tuple[DeviceBatch, Sample]], now: datetime
+) -> set[tuple[uuid.UUID, int, datetime]]:
+    """Insert the rows, skipping those already stored; the keys of the rows this call stored."""
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_pg(session, rows, now)
+    stored: set[tuple[uuid.UUID, int, datetime]] = set()
+    for start in range(0, len(rows), SQLITE_CHUNK):
+        values = [_row(batch.device, s, now) for batch, s in rows[start : start + SQLITE_CHUNK]]
+        statement = (
+            dialect_insert(session, Reading)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["device_id", "seq", "device_time"])
+            .returning(Reading.device_id, Reading.seq, Reading.device_time)
+        )
+        for device_id, seq, when in session.execute(statement):
+            stored.add((device_id, seq, ensure_utc(when)))
+    return stored
+
+
+def _row(device: Device, s: Sample, now: datetime) -> dict[str, Any]:
+    return {
+        "device_id": device.id,
+        "vehicle_id": device.vehicle_id,
+        "seq": s.seq,
+        "device_time": s.device_time,
+        "received_at": now,
+        "lat": s.lat,
+        "lng": s.lng,
+        "speed_kmh": s.speed_kmh,
+        "data": s.signals,
+    }
+
+
+_PG_INSERT = text(
+    "INSERT INTO telematics_readings (device_id, vehicle_id, seq, device_time, received_at,"
+    " lat, lng, speed_kmh, data)"
+    " SELECT d, v, s, t, :received_at, la, ln, sp, j::jsonb FROM unnest("
+    "CAST(:d AS uuid[]), CAST(:v AS uuid[]), CAST(:s AS bigint[]), CAST(:t AS timestamptz[]),"
+    " CAST(:la AS float8[]), CAST(:ln AS float8[]), CAST(:sp AS float8[]), CAST(:j AS text[]))"
+    " AS r(d, v, s, t, la, ln, sp, j)"
+    " ON CONFLICT (device_id, seq, device_time) DO NOTHING"
+    " RETURNING device_id, seq, device_time"
+)
+
+
+def _insert_pg(
+    session: Session, rows: Sequence[tuple[DeviceBatch, Sample]], now: datetime
+) -> set[tuple[uuid.UUID, int, datetime]]:
+    """All rows in one statement: the columns travel as arrays and ``unnest`` turns them back
+    into rows (one round trip, one plan, whatever the batch size)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+    params = {
+        "d": [b.device.id for b, _ in rows],
+        "v": [b.device.vehicle_id for b, _ in rows],
+        "s": [s.seq for _, s in rows],
+        "t": [s.device_time for _, s in rows],
+        "la": [s.lat for _, s in rows],
+        "ln": [s.lng for _, s in rows],
+        "sp": [s.speed_kmh for _, s in rows],
+        "j": [dumps(s.signals) for _, s in rows],
+        "received_at": now,
+    }
+    result = session.execute(_PG_INSERT, params)
+    return {(d, s, ensure_utc(t)) for d, s, t in result}
+
+
+def _advance(
+    session: Session,
+    by_vehicle: dict[uuid.UUID, list[tuple[DeviceBatch, Sample]]],
+    now: datetime,
+) -> None:
+    """Move each car's latest state forward and run its rules over its new samples."""
+    ids = sorted(by_vehicle)
     session.execute(  # two workers may see a car's first reading at once
         dialect_insert(session, VehicleState)
         .values(
-            vehicle_id=device.vehicle_id,
-            device_time=sample.device_time,
-            signals={},
-            rule_state={},
-            updated_at=now,
+            [
+                {
+                    "vehicle_id": vid,
+                    "device_time": min(s.device_time for _, s in by_vehicle[vid]),
+                    "signals": {},
+                    "rule_state": {},
+                    "updated_at": now,
+                }
+                for vid in ids
+            ]
         )
         .on_conflict_do_nothing(index_elements=["vehicle_id"])
     )
-    state = session.get(
-        VehicleState, device.vehicle_id, with_for_update=True, populate_existing=True
-    )
-    assert state is not None
-    if ensure_utc(state.device_time) > sample.device_time:
-        return state
-    state.device_time = sample.device_time
-    if sample.lat is not None and sample.lng is not None:
-        state.lat, state.lng = sample.lat, sample.lng
-    merged = dict(state.signals)
-    merged.update(sample.signals)
-    if sample.speed_kmh is not None:
-        merged["speed"] = sample.speed_kmh
+    states = {
+        st.vehicle_id: st
+        for st in session.scalars(
+            select(VehicleState)
+            .where(VehicleState.vehicle_id.in_(ids))
+            .order_by(VehicleState.vehicle_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    profiles = {
+        vid: alerts.profile_for(powertrain)
+        for vid, powertrain in session.execute(
+            select(Vehicle.id, Vehicle.powertrain).where(Vehicle.id.in_(ids))
+        )
+    }
+    for vid in ids:
+        entries = sorted(by_vehicle[vid], key=lambda e: (e[1].device_time, e[1].seq))
+        samples = [s for _, s in entries]
+        state = states[vid]
+        _move_forward(state, samples, now)
+        raised = alerts.run(session, state, samples, now, profile=profiles.get(vid))
+        for alert in raised:
+            for batch, s in entries:  # the alert belongs to the device whose reading raised it
+                if s.device_time == alert.raised_at:
+                    batch.result.alerts.append(alert)
+                    break
+
+
+def _move_forward(state: VehicleState, samples: Sequence[Sample], now: datetime) -> None:
+    """The car's latest state moves forward only (an old redelivered reading never rewinds it);
+    each newer sample's signals are merged in time order (a tyre frame, then an engine frame)."""
+    latest = ensure_utc(state.device_time)
+    merged: dict[str, Any] | None = None
+    for sample in samples:
+        if sample.device_time < latest:
+            continue
+        latest = sample.device_time
+        if merged is None:
+            merged = dict(state.signals)
+        merged.update(sample.signals)
+        if sample.speed_kmh is not None:
+            merged["speed"] = sample.speed_kmh
+        if sample.lat is not None and sample.lng is not None:
+            state.lat, state.lng = sample.lat, sample.lng
+    if merged is None:
+        return
+    state.device_time = latest
     state.signals = merged
     state.updated_at = now
-    return state
+
+
+__all__ = [
+    "DeviceBatch",
+    "IngestResult",
+    "ingest",
+    "reject",
+    "reject_many",
+    "store",
+]
