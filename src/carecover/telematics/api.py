@@ -7,28 +7,37 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 
 from carecover.customers import repository as customers
 from carecover.platform.auth.roles import Permission, Role, has_permission
 from carecover.platform.clock import utc_now
-from carecover.platform.errors import NotFound, Unauthenticated
+from carecover.platform.errors import Conflict, NotFound, Unauthenticated
 from carecover.platform.http.deps import ApiPrincipal, DbSession, ReqInfo, actor_of
-from carecover.telematics.models import Device, VehicleState
+from carecover.policies.models import Policy
+from carecover.telematics.models import Device, Trip, VehicleState
 from carecover.telematics.schemas import (
     DeviceCreate,
     DeviceCreated,
     DeviceRead,
+    DrivingReportRead,
+    DueRead,
     IngestRead,
+    MaintenanceRead,
     RejectRead,
+    TripRead,
+    UbiRead,
     VehicleStateRead,
 )
-from carecover.telematics.service import devices, ingest, payload
+from carecover.telematics.service import devices, driving, ingest, payload, reminders, trips
+from carecover.telematics.service.maintenance import MaintenanceInputError
 from carecover.vehicles.models import Vehicle
 
 router = APIRouter(tags=["telematics"])
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class DeviceUnauthenticated(Unauthenticated):
@@ -159,3 +168,128 @@ def vehicle_state(
         lng=state.lng,
         signals=state.signals,
     )
+
+
+# --- trips, driving reports and maintenance (F1, F4) -------------------------------------------
+
+
+def trip_read(trip: Trip) -> TripRead:
+    return TripRead.model_validate(trip)
+
+
+def report_read(
+    vehicle_id: uuid.UUID, report: driving.Report, policy: Policy | None
+) -> DrivingReportRead:
+    f = report.figures
+    ubi = UbiRead(
+        factor=report.ubi.factor,
+        reason=report.ubi.reason,
+        min_km=trips.UBI_MIN_KM,
+        policy_no=policy.policy_no if policy else None,
+        renews_on=policy.ends_at.date() if policy else None,
+    )
+    return DrivingReportRead(
+        vehicle_id=vehicle_id, month=report.month, final=report.final, trips=f.trips,
+        discarded=f.discarded, distance_km=f.distance_km, score=f.score,
+        harsh_braking=f.harsh_braking, harsh_acceleration=f.harsh_acceleration,
+        harsh_cornering=f.harsh_cornering, braking_per_100km=f.braking_per_100km,
+        acceleration_per_100km=f.acceleration_per_100km,
+        cornering_per_100km=f.cornering_per_100km, speeding_share=f.speeding_share,
+        night_share=f.night_share, night_km=f.night_km, max_speed_kmh=f.max_speed_kmh,
+        ubi=ubi, hints=list(report.hints), driver_age=report.driver_age,
+    )  # fmt: skip
+
+
+def maintenance_read(
+    vehicle: Vehicle, car: reminders.CarDue | None, today: date
+) -> MaintenanceRead:
+    items = [
+        DueRead(item=d.item.value, status=d.status, reason=d.reason, due_at_km=d.due_at_km,
+                due_on=d.due_on_date, km_left=d.km_left, days_left=d.days_left)
+        for d in (car.dues if car else [])
+    ]  # fmt: skip
+    last = car.last if car else None
+    book = None
+    if car is not None and car.need:
+        book = {"url": f"/owner/cars/{vehicle.id}/care-requests", "kind": "maintenance"}
+        if last is not None:
+            book["reminder_key"] = str(last.id)
+    return MaintenanceRead(
+        vehicle_id=vehicle.id,
+        odometer_km=car.odometer_km if car else None,
+        today=car.today if car else today,
+        items=items,
+        need=[d.item.value for d in car.need] if car else [],
+        status=car.reminder.status if car and car.reminder else None,
+        last_reminder_id=last.id if last else None,
+        last_sent_on=last.sent_on if last else None,
+        book=book,
+    )
+
+
+@router.get("/vehicles/{vehicle_id}/trips", response_model=list[TripRead])
+def list_trips(
+    session: DbSession,
+    principal: ApiPrincipal,
+    vehicle_id: uuid.UUID,
+    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TripRead]:
+    """The car's scored trips, newest first (``month``: a local month, ``YYYY-MM``)."""
+    vehicle = _vehicle(session, principal, vehicle_id)
+    found = driving.trips_of(session, vehicle.id, month=month, limit=limit, offset=offset)
+    return [trip_read(t) for t in found]
+
+
+@router.get("/vehicles/{vehicle_id}/trips/{trip_id}", response_model=TripRead)
+def get_trip(
+    session: DbSession, principal: ApiPrincipal, vehicle_id: uuid.UUID, trip_id: uuid.UUID
+) -> TripRead:
+    vehicle = _vehicle(session, principal, vehicle_id)
+    trip = session.get(Trip, trip_id)
+    if trip is None or trip.vehicle_id != vehicle.id:
+        raise NotFound()
+    return trip_read(trip)
+
+
+@router.get("/vehicles/{vehicle_id}/driving-reports", response_model=list[DrivingReportRead])
+def list_driving_reports(
+    session: DbSession, principal: ApiPrincipal, vehicle_id: uuid.UUID
+) -> list[DrivingReportRead]:
+    """The last twelve months with driving, oldest first (the trend)."""
+    vehicle = _vehicle(session, principal, vehicle_id)
+    policy, now = driving.renewal_policy(session, vehicle.id), utc_now()
+    found = [
+        driving.report(session, vehicle, m.month, now) for m in driving.months(session, vehicle.id)
+    ]
+    return [report_read(vehicle.id, r, policy) for r in found if r is not None]
+
+
+@router.get("/vehicles/{vehicle_id}/driving-reports/{month}", response_model=DrivingReportRead)
+def get_driving_report(
+    session: DbSession,
+    principal: ApiPrincipal,
+    vehicle_id: uuid.UUID,
+    month: Annotated[str, Path(pattern=MONTH)],
+) -> DrivingReportRead:
+    """A month's report, computed on demand from its running totals and stored."""
+    vehicle = _vehicle(session, principal, vehicle_id)
+    report = driving.report(session, vehicle, month, utc_now())
+    if report is None:
+        raise NotFound()
+    return report_read(vehicle.id, report, driving.renewal_policy(session, vehicle.id))
+
+
+@router.get("/vehicles/{vehicle_id}/maintenance", response_model=MaintenanceRead)
+def get_maintenance(
+    session: DbSession, principal: ApiPrincipal, vehicle_id: uuid.UUID
+) -> MaintenanceRead:
+    """Every scheduled item against the odometer and the calendar, most urgent first."""
+    vehicle = _vehicle(session, principal, vehicle_id)
+    today = reminders.local_today(utc_now())
+    try:
+        car = reminders.due_for(session, vehicle, today)
+    except MaintenanceInputError as error:
+        raise Conflict(str(error)) from None
+    return maintenance_read(vehicle, car, today)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.orm import Session
 
 from carecover.accounts.models import Notification
 from carecover.customers.models import Customer
 from carecover.platform.events import subscribe
-from carecover.telematics.events import AlertRaised
-from carecover.telematics.models import Alert
+from carecover.telematics.events import AlertRaised, DrivingReportReady, MaintenanceReminderSent
+from carecover.telematics.models import Alert, DrivingMonth, MaintenanceReminder
 from carecover.vehicles.models import Vehicle
 
 
@@ -27,3 +29,37 @@ def tell_owner(session: Session, event: AlertRaised) -> None:
         params |= {"shop": action["name"], "km": action.get("distance_km", "")}
         key += ".shop"
     session.add(Notification(user_id=owner.user_id, message_key=key, params=params))
+
+
+def _owner_user(session: Session, vehicle: Vehicle | None) -> uuid.UUID | None:
+    owner = session.get(Customer, vehicle.owner_id) if vehicle else None
+    return owner.user_id if owner is not None else None
+
+
+@subscribe(MaintenanceReminderSent)
+def remind_owner(session: Session, event: MaintenanceReminderSent) -> None:
+    """The owner's inbox gets the reminder: the most urgent item and how many need the visit."""
+    reminder = session.get(MaintenanceReminder, event.reminder_id)
+    vehicle = session.get(Vehicle, event.vehicle_id)
+    user_id = _owner_user(session, vehicle)
+    if reminder is None or vehicle is None or user_id is None or not reminder.items:
+        return
+    key = f"notice.maintenance.{reminder.status}.{reminder.items[0]}"
+    params = {"car": f"{vehicle.make} {vehicle.model}", "count": len(reminder.items)}
+    session.add(Notification(user_id=user_id, message_key=key, params=params))
+
+
+@subscribe(DrivingReportReady)
+def report_to_owner(session: Session, event: DrivingReportReady) -> None:
+    """The owner's inbox gets the month's score (and the UBI factor proposed, if any)."""
+    row = session.get(DrivingMonth, (event.vehicle_id, event.month))
+    vehicle = session.get(Vehicle, event.vehicle_id)
+    user_id = _owner_user(session, vehicle)
+    if row is None or row.score is None or vehicle is None or user_id is None:
+        return
+    params: dict[str, object] = {"car": f"{vehicle.make} {vehicle.model}", "month": row.month}
+    params |= {"score": row.score, "km": round(row.distance_km)}
+    key = "notice.driving.report_ready"
+    if row.ubi_factor is not None:
+        params["factor"], key = f"{row.ubi_factor:.2f}", key + ".ubi"
+    session.add(Notification(user_id=user_id, message_key=key, params=params))

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     Enum,
     Float,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     UniqueConstraint,
     Uuid,
@@ -84,6 +87,10 @@ class VehicleState(Base):
     signals: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     rule_state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    trip_state: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """The trip segmenter's memory (``service.trips.TripState``), like ``rule_state``."""
+    trip_last_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    """The open trip's last reading; None when no trip is open (what the silent-car sweep reads)."""
 
 
 class RejectedReading(IdMixin, Base):
@@ -125,4 +132,107 @@ class Alert(IdMixin, Base):
     """The answer offered: the nearest certified shop (and how far), rescue, or a charger."""
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     """Device time of the reading that raised it."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Trip(IdMixin, Base):
+    """One trip, measured and scored as it ended, from the stream (``service.trips``).
+    (vehicle, start) is unique: however often its readings are redelivered, it is stored once."""
+
+    __tablename__ = "telematics_trips"
+    __table_args__ = (UniqueConstraint("vehicle_id", "started_at"),)
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
+    )
+    month: Mapped[str] = mapped_column(String(7), nullable=False)
+    """The local (Asia/Shanghai) month of the start, ``YYYY-MM``: the report it counts in."""
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    end_reason: Mapped[str] = mapped_column(String(16), nullable=False)
+    discarded: Mapped[str | None] = mapped_column(String(16))
+    """Why it does not count (too short); such trips have no score."""
+    distance_km: Mapped[float] = mapped_column(Float, nullable=False)
+    duration_s: Mapped[float] = mapped_column(Float, nullable=False)
+    moving_s: Mapped[float] = mapped_column(Float, nullable=False)
+    max_speed_kmh: Mapped[float] = mapped_column(Float, nullable=False)
+    avg_speed_kmh: Mapped[float] = mapped_column(Float, nullable=False)
+    harsh_braking: Mapped[int] = mapped_column(Integer, nullable=False)
+    harsh_acceleration: Mapped[int] = mapped_column(Integer, nullable=False)
+    harsh_cornering: Mapped[int] = mapped_column(Integer, nullable=False)
+    speeding_share: Mapped[float] = mapped_column(Float, nullable=False)
+    night_share: Mapped[float] = mapped_column(Float, nullable=False)
+    night_km: Mapped[float] = mapped_column(Float, nullable=False)
+    gps_jumps: Mapped[int] = mapped_column(Integer, nullable=False)
+    score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class DrivingMonth(Base):
+    """A car's driving in one local month: running totals, added to as each trip is stored (never
+    re-read from the trips), and the report last computed from them."""
+
+    __tablename__ = "telematics_driving_months"
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    trips: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    """Kept (scored) trips; ``discarded`` counts the rest."""
+    discarded: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    distance_km: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    moving_s: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    score_weight: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    weighted_score: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    """Sum of weight × score over kept trips (weight: km × min(1, km))."""
+    harsh_braking: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    harsh_acceleration: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    harsh_cornering: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    speeding_s: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    night_s: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    night_km: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    max_speed_kmh: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    score: Mapped[float | None] = mapped_column(Float)
+    ubi_factor: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    """Proposed for the renewal, never applied here (None: too little driving to judge)."""
+    ubi_reason: Mapped[str | None] = mapped_column(String(24))
+    hints: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
+    driver_age: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    final: Mapped[bool] = mapped_column(default=False, nullable=False)
+    """The month is over and the monthly job wrote this report."""
+
+
+class MaintenanceRecord(IdMixin, Base):
+    """A service done on a car (one item): the day and the odometer then."""
+
+    __tablename__ = "telematics_maintenance_records"
+    __table_args__ = (Index("ix_telematics_maintenance_records_vehicle", "vehicle_id", "done_on"),)
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
+    )
+    item: Mapped[str] = mapped_column(String(20), nullable=False)
+    done_on: Mapped[date] = mapped_column(Date, nullable=False)
+    odometer_km: Mapped[int] = mapped_column(Integer, nullable=False)
+    source: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class MaintenanceReminder(IdMixin, Base):
+    """A maintenance reminder sent to the owner; the latest is what ``should_send`` compares
+    with. One a day per car at most."""
+
+    __tablename__ = "telematics_maintenance_reminders"
+    __table_args__ = (UniqueConstraint("vehicle_id", "sent_on"),)
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
+    )
+    sent_on: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    items: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -30,7 +30,7 @@ from carecover.platform.clock import ensure_utc
 from carecover.platform.db import dialect_insert
 from carecover.telematics.enums import RejectReason
 from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
-from carecover.telematics.service import alerts
+from carecover.telematics.service import alerts, trip_log
 from carecover.telematics.service.payload import PayloadRejected, Sample, validate
 from carecover.vehicles.models import Vehicle
 
@@ -258,6 +258,7 @@ def _advance(
         state = states[vid]
         _move_forward(state, samples, now)
         raised = alerts.run(session, state, samples, now, profile=profiles.get(vid))
+        trip_log.record(session, state, samples, now)
         for alert in raised:
             for batch, s in entries:  # the alert belongs to the device whose reading raised it
                 if s.device_time == alert.raised_at:
