@@ -36,7 +36,8 @@ from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, String, insert  # noqa: E402
 from sqlalchemy import Table as SATable  # noqa: E402
-from telematics_bench import bench_decode, bench_mqtt  # noqa: E402
+from telematics_bench import bench_decode  # noqa: E402
+from telematics_mqtt_bench import bench_mqtt  # noqa: E402
 
 from carecover.accounts.demo import seed_demo_accounts  # noqa: E402
 from carecover.entrypoints import registry  # noqa: E402
@@ -350,13 +351,10 @@ def main() -> None:
     parser.add_argument("--claims-simulated", type=int, default=300)
     parser.add_argument("--telematics-readings", type=int, default=200_000)
     parser.add_argument(
-        "--telematics-messages", type=int, default=50_000, help="readings published over MQTT"
-    )
-    parser.add_argument(
-        "--telematics-tuned-broker",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also run the MQTT step against a private Mosquitto with a larger in-flight window",
+        "--telematics-seconds",
+        type=float,
+        default=20.0,
+        help="seconds each offered rate is sustained in the MQTT → PostgreSQL step",
     )
     parser.add_argument(
         "--only", help="run only the steps whose label contains this; keep the other results"
@@ -407,8 +405,7 @@ def main() -> None:
                 result,
                 postgres_url(),
                 _fresh_pg_database,
-                messages=args.telematics_messages,
-                tuned_broker=args.telematics_tuned_broker,
+                seconds=args.telematics_seconds,
             ),
         ),
     ]

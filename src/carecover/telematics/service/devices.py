@@ -90,6 +90,13 @@ def by_no(session: Session, device_no: str) -> Device | None:
     return session.scalars(select(Device).where(Device.device_no == device_no)).first()
 
 
+def by_nos(session: Session, device_nos: Sequence[str]) -> Sequence[Device]:
+    """The devices of a batch in one query, in id order (so every worker locks them alike)."""
+    return session.scalars(
+        select(Device).where(Device.device_no.in_(device_nos)).order_by(Device.id)
+    ).all()
+
+
 def authenticate(session: Session, device_no: str, secret: str) -> Device:
     """The active device with this id and secret, or a PayloadRejected naming why not."""
     device = by_no(session, device_no)

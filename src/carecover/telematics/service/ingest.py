@@ -15,7 +15,6 @@ query for the cars' profiles, and executemany updates of devices and states.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from carecover.platform.clock import ensure_utc
-from carecover.platform.db import dialect_insert
+from carecover.platform.db import bulk, dialect_insert
 from carecover.telematics.enums import RejectReason
 from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
 from carecover.telematics.service import alerts, trip_log
@@ -113,6 +112,11 @@ def ingest(
 
 def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) -> None:
     """Persist the validated samples of several devices; fills each batch's ``result``."""
+    with session.no_autoflush:  # devices and states are saved in bulk, once each
+        _store(session, batches, now)
+
+
+def _store(session: Session, batches: Sequence[DeviceBatch], now: datetime) -> None:
     rows: list[tuple[DeviceBatch, Sample]] = []
     for batch in batches:
         seen: set[tuple[int, datetime]] = set()
@@ -132,6 +136,7 @@ def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) ->
             by_vehicle[device.vehicle_id].append((batch, s))
         else:
             batch.result.duplicates += 1
+    touched: list[Device] = []
     for batch in batches:
         batch.result.samples.sort(key=lambda s: (s.device_time, s.seq))
         if batch.samples:
@@ -140,6 +145,9 @@ def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) ->
             top = max(s.seq for s in batch.samples)
             if device.last_seq is None or top > device.last_seq:
                 device.last_seq = top
+            touched.append(device)
+    if touched and session.get_bind().dialect.name == "postgresql":
+        bulk.write_back(session, touched, key="id", only=("last_seen_at", "last_seq"))
     if by_vehicle:
         _advance(session, by_vehicle, now)
 
@@ -180,13 +188,18 @@ def _row(device: Device, s: Sample, now: datetime) -> dict[str, Any]:
     }
 
 
+_PG_NEW_STATES = text(
+    "INSERT INTO telematics_vehicle_state (vehicle_id, device_time, signals, rule_state,"
+    " updated_at) SELECT v, t, '{}'::jsonb, '{}'::jsonb, :now"
+    " FROM unnest(CAST(:v AS uuid[]), CAST(:t AS timestamptz[])) AS r(v, t)"
+    " ON CONFLICT (vehicle_id) DO NOTHING"
+)
 _PG_INSERT = text(
     "INSERT INTO telematics_readings (device_id, vehicle_id, seq, device_time, received_at,"
     " lat, lng, speed_kmh, data)"
-    " SELECT d, v, s, t, :received_at, la, ln, sp, j::jsonb FROM unnest("
-    "CAST(:d AS uuid[]), CAST(:v AS uuid[]), CAST(:s AS bigint[]), CAST(:t AS timestamptz[]),"
-    " CAST(:la AS float8[]), CAST(:ln AS float8[]), CAST(:sp AS float8[]), CAST(:j AS text[]))"
-    " AS r(d, v, s, t, la, ln, sp, j)"
+    " SELECT d, v, s, t, :received_at, la, ln, sp, j"
+    " FROM jsonb_to_recordset(CAST(:rows AS jsonb))"
+    " AS r(d uuid, v uuid, s bigint, t timestamptz, la float8, ln float8, sp float8, j jsonb)"
     " ON CONFLICT (device_id, seq, device_time) DO NOTHING"
     " RETURNING device_id, seq, device_time"
 )
@@ -195,21 +208,22 @@ _PG_INSERT = text(
 def _insert_pg(
     session: Session, rows: Sequence[tuple[DeviceBatch, Sample]], now: datetime
 ) -> set[tuple[uuid.UUID, int, datetime]]:
-    """All rows in one statement: the columns travel as arrays and ``unnest`` turns them back
-    into rows (one round trip, one plan, whatever the batch size)."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-    params = {
-        "d": [b.device.id for b, _ in rows],
-        "v": [b.device.vehicle_id for b, _ in rows],
-        "s": [s.seq for _, s in rows],
-        "t": [s.device_time for _, s in rows],
-        "la": [s.lat for _, s in rows],
-        "ln": [s.lng for _, s in rows],
-        "sp": [s.speed_kmh for _, s in rows],
-        "j": [dumps(s.signals) for _, s in rows],
-        "received_at": now,
-    }
-    result = session.execute(_PG_INSERT, params)
+    """All rows in one statement: the batch travels as one JSON document that PostgreSQL turns
+    back into rows (``jsonb_to_recordset``): one round trip, one plan, whatever the size."""
+    records = [
+        {
+            "d": b.device.id,
+            "v": b.device.vehicle_id,
+            "s": s.seq,
+            "t": s.device_time,
+            "la": s.lat,
+            "ln": s.lng,
+            "sp": s.speed_kmh,
+            "j": s.signals,
+        }
+        for b, s in rows
+    ]
+    result = session.execute(_PG_INSERT, {"rows": bulk.recordset(records), "received_at": now})
     return {(d, s, ensure_utc(t)) for d, s, t in result}
 
 
@@ -220,22 +234,30 @@ def _advance(
 ) -> None:
     """Move each car's latest state forward and run its rules over its new samples."""
     ids = sorted(by_vehicle)
-    session.execute(  # two workers may see a car's first reading at once
-        dialect_insert(session, VehicleState)
-        .values(
-            [
-                {
-                    "vehicle_id": vid,
-                    "device_time": min(s.device_time for _, s in by_vehicle[vid]),
-                    "signals": {},
-                    "rule_state": {},
-                    "updated_at": now,
-                }
-                for vid in ids
-            ]
+    first = {vid: min(s.device_time for _, s in by_vehicle[vid]) for vid in ids}
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:  # two workers may see a car's first reading at once
+        session.execute(
+            _PG_NEW_STATES,
+            {"v": ids, "t": [first[vid] for vid in ids], "now": now},
         )
-        .on_conflict_do_nothing(index_elements=["vehicle_id"])
-    )
+    else:
+        session.execute(
+            dialect_insert(session, VehicleState)
+            .values(
+                [
+                    {
+                        "vehicle_id": vid,
+                        "device_time": first[vid],
+                        "signals": {},
+                        "rule_state": {},
+                        "updated_at": now,
+                    }
+                    for vid in ids
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["vehicle_id"])
+        )
     states = {
         st.vehicle_id: st
         for st in session.scalars(
@@ -264,6 +286,8 @@ def _advance(
                 if s.device_time == alert.raised_at:
                     batch.result.alerts.append(alert)
                     break
+    if pg:
+        bulk.write_back(session, list(states.values()), key="vehicle_id")
 
 
 def _move_forward(state: VehicleState, samples: Sequence[Sample], now: datetime) -> None:

@@ -2,9 +2,11 @@
 (JSON, or MessagePack when the MQTT 5 content type says ``application/msgpack``).
 
 Workers subscribe through an MQTT 5 shared subscription (``$share/<group>/…``), so N workers split
-the stream. Messages are acknowledged manually and only after the batch holding them committed:
-a worker killed mid-batch leaves its messages unacknowledged and the broker delivers them again;
-storage is idempotent on (device, seq), so nothing is lost and nothing is stored twice.
+the stream (``mqtt_wire``: a lean MQTT 5 subscriber that parses a socket chunk's publishes in one
+go and acknowledges a batch in one write). Messages are acknowledged manually and only after the
+batch holding them committed: a worker killed mid-batch leaves its messages unacknowledged and
+the broker delivers them again; storage is idempotent on (device, seq, device time), so nothing
+is lost and nothing is stored twice.
 
 Device authentication is the broker's (a password file with one user per device and an ACL such as
 ``pattern write carecover/v1/devices/%u/telemetry``); the worker also refuses readings for unknown
@@ -15,22 +17,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import structlog
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy.orm import Session
 
 from carecover.platform.clock import utc_now
 from carecover.telematics.enums import DeviceStatus, RejectReason
-from carecover.telematics.service import devices, ingest, payload
+from carecover.telematics.service import devices, ingest, mqtt_wire, payload, payload_fast
 
 TOPIC = "carecover/v1/devices/+/telemetry"
 GROUP = "carecover-ingest"
@@ -39,6 +37,7 @@ IDLE_SECONDS = 0.05
 """Flush once the stream has paused this long (the broker's in-flight window may be small)."""
 log = structlog.get_logger(__name__)
 SESSION_EXPIRY_SECONDS = 300
+RECEIVE_MAXIMUM = 2_000
 
 
 def topic_for(device_no: str) -> str:
@@ -60,6 +59,15 @@ class _Pending:
     body: bytes
     content_type: str
     arrived: float = field(default_factory=time.monotonic)
+    generation: int = 0
+    """The connection it came on (its packet id means nothing on another)."""
+
+
+@dataclass
+class _Counts:
+    accepted: int = 0
+    duplicates: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,7 +82,7 @@ class WorkerStats:
 
 
 class MqttIngestWorker:
-    """One ingest worker: a paho client on a background thread and a batching loop."""
+    """One ingest worker: a lean MQTT 5 subscriber (``mqtt_wire``) and a batching loop."""
 
     def __init__(
         self,
@@ -90,51 +98,50 @@ class MqttIngestWorker:
         self.session_factory = session_factory
         self.group, self.batch_size, self.flush_seconds = group, batch_size, flush_seconds
         self.stats = WorkerStats()
+        self.last_committed = 0.0
+        """Wall time (epoch s) of the last batch's commit and acknowledgement."""
         self._pending: list[_Pending] = []
         self._last_arrival = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._subscribed = threading.Event()
         self._thread: threading.Thread | None = None
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
+        durable = bool(client_id)
         self.host, self.port, self.client_id = host, port, client_id
-
-    def _on_connect(self, client: mqtt.Client, *_args: Any) -> None:
-        client.subscribe(f"$share/{self.group}/{TOPIC}", options=SubscribeOptions(qos=1))
-
-    def _on_subscribe(self, *_args: Any) -> None:
-        self._subscribed.set()
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        props = getattr(message, "properties", None)
-        content_type = str(getattr(props, "ContentType", "") or "application/json")
-        item = _Pending(
-            message.mid, message.qos, device_of(message.topic), bytes(message.payload), content_type
+        # A named worker keeps its session for 5 minutes: after a crash and restart the broker
+        # delivers again what it had sent but never saw acknowledged. Acknowledgement waits for
+        # the commit, so the broker must let a batch or more be in flight (MQTT 5 Receive
+        # Maximum; Mosquitto's own default window is 20 messages).
+        self.client = mqtt_wire.Subscriber(
+            host,
+            port,
+            f"$share/{group}/{TOPIC}",
+            self._on_messages,
+            client_id=client_id,
+            session_expiry=SESSION_EXPIRY_SECONDS if durable else 0,
+            receive_maximum=min(65_535, max(RECEIVE_MAXIMUM, 4 * batch_size)),
         )
+
+    def _on_messages(self, messages: list[mqtt_wire.Message]) -> None:
+        arrived = time.monotonic()
+        generation = self.client.generation
+        items = [
+            _Pending(
+                m.packet_id,
+                m.qos,
+                device_of(m.topic),
+                m.payload,
+                m.content_type or "application/json",
+                arrived,
+                generation,
+            )
+            for m in messages
+        ]
         with self._lock:
-            self._pending.append(item)
-            self._last_arrival = item.arrived
+            self._pending.extend(items)
+            self._last_arrival = arrived
 
     def start(self, timeout: float = 10.0) -> None:
-        # A named worker keeps its session for 5 minutes: after a crash and restart the broker
-        # delivers again what it had sent but never saw acknowledged.
-        durable = bool(self.client_id)
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_SECONDS if durable else 0
-        self.client.connect(
-            self.host, self.port, keepalive=30, clean_start=not durable, properties=props
-        )
-        self.client.loop_start()
-        if not self._subscribed.wait(timeout):
-            raise TimeoutError("the MQTT subscription was not confirmed")
+        self.client.start(timeout)
         self._thread = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
         self._thread.start()
 
@@ -143,8 +150,7 @@ class MqttIngestWorker:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.flush()
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.stop()
 
     def _run(self) -> None:
         """Flush when a batch is full, when the stream pauses (no message for IDLE_SECONDS), or
@@ -181,47 +187,59 @@ class MqttIngestWorker:
             )
         if not batch:
             return
-        by_device: dict[str | None, list[_Pending]] = defaultdict(list)
-        for item in batch:
-            by_device[item.device_no].append(item)
         now = utc_now()
         try:
             with self.session_factory() as session, session.begin():
-                # one order for every worker: rows and state locks are taken in device order,
-                # so two workers holding parts of the same streams cannot deadlock
-                for device_no in sorted(by_device, key=lambda d: d or ""):
-                    self._store(session, device_no, by_device[device_no], now)
+                counts = self._store(session, batch, now)
         except Exception:
             with self._lock:  # nothing was acknowledged: keep the messages for the next try
                 self._pending[:0] = batch
             raise
-        for item in batch:
-            self.client.ack(item.mid, item.qos)
+        for generation in sorted({item.generation for item in batch}):
+            self.client.ack(
+                [i.mid for i in batch if i.qos and i.generation == generation], generation
+            )
         self.stats.messages += len(batch)
         self.stats.batches += 1
+        self.stats.accepted += counts.accepted
+        self.stats.duplicates += counts.duplicates
+        self._count_rejects(counts.reasons)
+        self.last_committed = time.time()
 
-    def _store(
-        self, session: Session, device_no: str | None, items: list[_Pending], now: Any
-    ) -> None:
-        device = devices.by_no(session, device_no) if device_no else None
-        if device is None or device.status is not DeviceStatus.active:
-            reason = RejectReason.unknown_device if device is None else RejectReason.revoked_device
-            error = payload.PayloadRejected(reason, "not an active device")
-            for _ in items:
-                ingest.reject(session, device_no, error, None, now)
-            self._count_rejects({reason.value: len(items)})
-            return
-        readings: list[Any] = []
-        for item in items:
+    def _store(self, session: Session, batch: list[_Pending], now: Any) -> _Counts:
+        """One batch of many devices: one query for the devices, one store for all readings."""
+        counts = _Counts()
+        nos = sorted({item.device_no for item in batch if item.device_no})
+        known = {d.device_no: d for d in devices.by_nos(session, nos)} if nos else {}
+        refused: list[tuple[str | None, payload.PayloadRejected, str | None]] = []
+        samples: dict[str, list[payload.Sample]] = {}
+        for item in batch:
+            device = known.get(item.device_no or "")
+            if device is None or device.status is not DeviceStatus.active:
+                reason = (
+                    RejectReason.unknown_device if device is None else RejectReason.revoked_device
+                )
+                refused.append(
+                    (item.device_no, payload.PayloadRejected(reason, "not an active device"), None)
+                )
+                continue
             try:
-                readings.extend(payload.decode(item.body, item.content_type))
+                good, bad = payload_fast.decode_samples(item.body, item.content_type, now=now)
             except payload.PayloadRejected as error:
-                ingest.reject(session, device_no, error, item.body[:100].hex(), now)
-                self._count_rejects({error.reason.value: 1})
-        result = ingest.ingest(session, device, readings, now=now)
-        self.stats.accepted += result.accepted
-        self.stats.duplicates += result.duplicates
-        self._count_rejects(dict(result.reasons))
+                refused.append((item.device_no, error, item.body[:100].hex()))
+                continue
+            refused.extend((item.device_no, why, excerpt) for _, why, excerpt in bad)
+            samples.setdefault(device.device_no, []).extend(good)
+        ingest.reject_many(session, refused, now)
+        for _, why, _ in refused:
+            counts.reasons[why.reason.value] = counts.reasons.get(why.reason.value, 0) + 1
+        # one order for every worker: state locks are taken in car order inside ``store``
+        batches = [ingest.DeviceBatch(known[no], samples[no]) for no in sorted(samples)]
+        ingest.store(session, batches, now=now)
+        for b in batches:
+            counts.accepted += b.result.accepted
+            counts.duplicates += b.result.duplicates
+        return counts
 
     def _count_rejects(self, counts: dict[str, int]) -> None:
         for reason, n in counts.items():
