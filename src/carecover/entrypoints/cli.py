@@ -19,6 +19,7 @@ from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from carecover.entrypoints import registry
 from carecover.entrypoints.seed.claims import seed_demo_claims
 from carecover.entrypoints.seed.parts import seed_demo_parts
+from carecover.entrypoints.seed.telematics import seed_demo_telematics
 from carecover.entrypoints.seed.world import (
     WorldSpec,
     clear_world,
@@ -36,12 +37,15 @@ from carecover.platform.db import migrate as migrations
 from carecover.platform.i18n import translate
 from carecover.platform.logging import configure_logging
 from carecover.platform.worker import make_worker_id, run_forever, tick
+from carecover.telematics import cli as telematics_cli
 
 app = typer.Typer(help="CareCover — insurance + services platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_cli.app, name="users")
 app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(telematics_cli.app, name="simulate")
+telematics_cli.on_start(registry.load_all)
 console = Console()
 
 
@@ -141,6 +145,13 @@ def build_world(
         seed_demo_parts(session)
         seed_demo_claims(session, spec.now)
     integrate_pending(get_database(), get_settings())  # the demo parts' events get their proofs
+    with Progress(console=console) as progress:
+        task = progress.add_task(translate("cli.simulate.progress", lang), total=1.0)
+        tele = seed_demo_telematics(
+            get_database(), spec.now, progress=lambda f: progress.update(task, completed=f)
+        )
+    if tele is not None:
+        console.print(translate("cli.seed.telematics", lang, **tele.summary()))
     elapsed = time.perf_counter() - started
     console.print(
         "[green]"
@@ -180,6 +191,13 @@ def serve(
             title="CareCover",
         )
     )
+    feed = None
+    if settings.simulator_vehicles and not settings.is_production:
+        from carecover.telematics.service.simulator_run import LiveFeed
+
+        feed = LiveFeed(get_database(), settings.simulator_vehicles)
+        feed.start()
+        console.print(translate("cli.serve.simulator", lang, vehicles=settings.simulator_vehicles))
     uvicorn.run(
         application,
         host=host or settings.host,
@@ -190,6 +208,8 @@ def serve(
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
     )
+    if feed is not None:
+        feed.stop()
 
 
 @app.command("worker")

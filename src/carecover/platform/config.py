@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     worker_batch_size: int = Field(default=50, ge=1)
     job_lease_seconds: int = Field(default=300, ge=5)
+    simulator_vehicles: int = Field(default=0, ge=0, le=1000)
+    """Simulated cars feeding telematics in-process at 1x while `carecover serve` runs (demo)."""
     log_level: str = "INFO"
     log_json: bool = False
     host: str = "127.0.0.1"
