@@ -18,6 +18,7 @@ from carecover.platform.clock import utc_now
 from carecover.platform.errors import Conflict, NotFound, Unauthenticated
 from carecover.platform.http.deps import ApiPrincipal, DbSession, ReqInfo, actor_of
 from carecover.policies.models import Policy
+from carecover.telematics import api_care
 from carecover.telematics.models import Device, Trip, VehicleState
 from carecover.telematics.schemas import (
     DeviceCreate,
@@ -293,3 +294,6 @@ def get_maintenance(
     except MaintenanceInputError as error:
         raise Conflict(str(error)) from None
     return maintenance_read(vehicle, car, today)
+
+
+router.include_router(api_care.router)  # battery reports and care requests

@@ -133,6 +133,10 @@ class Alert(IdMixin, Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     """Device time of the reading that raised it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    deliver_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """A quiet alert's notice waits until the end of the quiet window (``service.quiet``)."""
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the owner's inbox got the notice; None while it waits (or was never sent)."""
 
 
 class Trip(IdMixin, Base):
@@ -236,3 +240,73 @@ class MaintenanceReminder(IdMixin, Base):
     items: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class BatteryReport(IdMixin, TimestampMixin, Base):
+    """One EV's battery health for one calendar month (Beijing time), from its charge sessions
+    (``service.battery_reports``). (vehicle, month) is unique: a re-run replaces the figures."""
+
+    __tablename__ = "telematics_battery_reports"
+    __table_args__ = (UniqueConstraint("vehicle_id", "month"),)
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
+    )
+    month: Mapped[date] = mapped_column(Date, nullable=False)
+    """The first day of the month."""
+    complete: Mapped[bool] = mapped_column(default=False, nullable=False)
+    """False while the month was still running when the report was computed."""
+    soh_pct: Mapped[float | None] = mapped_column(Float)
+    """State of health; None with fewer accepted sessions than the rules need."""
+    low_pct: Mapped[float | None] = mapped_column(Float)
+    high_pct: Mapped[float | None] = mapped_column(Float)
+    """The 95 % band around ``soh_pct``."""
+    sessions: Mapped[int] = mapped_column(Integer, nullable=False)
+    """Accepted charge sessions."""
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False)
+    reasons: Mapped[dict[str, int]] = mapped_column(JSONType, nullable=False)
+    """Why sessions gave no figure (partial charge, data gap, ...): reason code → count."""
+    fast_share: Mapped[float] = mapped_column(Float, nullable=False)
+    trend: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """The fade line over recent months and when it reaches 80 %, or None (too few months)."""
+    anomalies: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    advice: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    capacity: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    """The nominal capacity used and where it came from (the car's record or an assumption)."""
+    shop: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """The nearest certified shop offered when the advice needs one."""
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the owner was told that the battery needs a shop (once per report)."""
+
+
+class CareRequest(IdMixin, TimestampMixin, Base):
+    """An owner's one-tap request from an alert or a reminder: repair or maintenance at a shop,
+    rescue, a charger, or a claim started from a crash. Dispatch turns it into an order; until
+    then it is recorded, requested. (vehicle, dedupe key) is unique: repeated taps make one."""
+
+    __tablename__ = "telematics_care_requests"
+    __table_args__ = (
+        UniqueConstraint("vehicle_id", "dedupe_key"),
+        Index("ix_telematics_care_requests_vehicle_created", "vehicle_id", "created_at"),
+    )
+
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    dedupe_key: Mapped[str] = mapped_column(String(120), nullable=False)
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("telematics_alerts.id", ondelete="SET NULL")
+    )
+    reminder_key: Mapped[str | None] = mapped_column(String(80))
+    location_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("partner_locations.id", ondelete="SET NULL")
+    )
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    """What the owner saw when tapping: the shop and its distance, the crash time and place."""
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(Uuid())
+    claim_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
