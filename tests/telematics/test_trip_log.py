@@ -15,8 +15,8 @@ from carecover.platform.context import Actor
 from carecover.telematics.enums import DeviceKind
 from carecover.telematics.models import Device, DrivingMonth, Trip, VehicleState
 from carecover.telematics.service import devices, ingest, payload, trip_log
-from carecover.telematics.service.trips import TripSample
 from carecover.telematics.service.trips import Trip as PureTrip
+from carecover.telematics.service.trips import TripSample
 from carecover.vehicles.models import Vehicle
 from tests.factories.customers import make_vehicle
 from tests.telematics.test_trips import Drive, commute, local, one
@@ -47,11 +47,13 @@ def readings(samples: Sequence[TripSample], first_seq: int = 1) -> list[dict[str
 def send(
     session: Session, device: Device, items: Sequence[dict[str, Any]], batch: int = 100
 ) -> None:
-    """In batches, each received a second after its last reading (like a device's uploads)."""
+    """In batches, each received a second after its last reading (like a device's uploads), each
+    in its own transaction (flushed here: the test's transaction is rolled back at the end)."""
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]
         now = datetime.fromisoformat(chunk[-1]["ts"]) + timedelta(seconds=1)
         ingest.ingest(session, device, chunk, now=now)
+        session.flush()
 
 
 def fitted(session: Session, vehicle: Vehicle | None = None) -> Device:
@@ -89,11 +91,14 @@ def test_a_commute_with_two_harsh_brakes_is_stored_once_with_its_figures(session
     assert row.end_reason == "ignition_off"
     assert row.ended_at == drive.samples[-1].at
     assert row.month == "2026-11"
-    assert row.score is not None and 60 < row.score < 80  # two brakes on ~13 km: about -31
+    assert row.score is not None
+    assert 60 < row.score < 80
     same(row, one(drive.samples))  # the stream, in batches through the database, = the pure run
     state = session.get(VehicleState, device.vehicle_id)
-    assert state is not None and state.trip_state is not None
-    assert state.trip_state["trip"] is None and state.trip_last_at is None
+    assert state is not None
+    assert state.trip_state is not None
+    assert state.trip_state["trip"] is None
+    assert state.trip_last_at is None
     month = month_row(session, device.vehicle_id, "2026-11")
     assert (month.trips, month.discarded, month.harsh_braking) == (1, 0, 2)
     assert month.distance_km == row.distance_km
@@ -149,7 +154,8 @@ def test_a_car_that_went_silent_has_its_trip_closed_by_the_sweep(session: Sessio
     send(session, device, readings(drive.samples))
     assert stored(session, device.vehicle_id) == []
     state = session.get(VehicleState, device.vehicle_id)
-    assert state is not None and state.trip_last_at == drive.samples[-1].at
+    assert state is not None
+    assert state.trip_last_at == drive.samples[-1].at
     last = drive.samples[-1].at
     assert trip_log.close_silent(session, last + timedelta(minutes=9)) == []  # not yet a gap
     [closed] = trip_log.close_silent(session, last + timedelta(minutes=11))
@@ -169,6 +175,8 @@ def test_trips_count_in_the_local_month_they_started_in(session: Session) -> Non
     assert row.month == "2026-11"
     assert row.night_share == 1.0
     count = session.scalar(
-        select(func.count()).select_from(DrivingMonth).where(DrivingMonth.vehicle_id == row.vehicle_id)
+        select(func.count())
+        .select_from(DrivingMonth)
+        .where(DrivingMonth.vehicle_id == row.vehicle_id)
     )
     assert count == 1

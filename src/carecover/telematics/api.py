@@ -213,8 +213,7 @@ def maintenance_read(
     book = None
     if car is not None and car.need:
         book = {"url": f"/owner/cars/{vehicle.id}/care-requests", "kind": "maintenance"}
-        if last is not None:
-            book["reminder_key"] = str(last.id)
+        book["reminder_key"] = car.window or ""
     return MaintenanceRead(
         vehicle_id=vehicle.id,
         odometer_km=car.odometer_km if car else None,

@@ -8,7 +8,8 @@ hold (or the day the car joined at today's odometer). Services done are ``Mainte
 rows, entered by the owner (or a shop). A reminder is sent when ``maintenance.should_send`` says
 so against the last one sent (weekly at most unless things got worse), at most one a day per car:
 (car, day) is unique, so a rerun of the daily job sends nothing twice. The owner books from it:
-the "book" action opens a care request of kind ``maintenance`` with the reminder's id.
+the "book" action opens a care request of kind ``maintenance`` whose ``reminder_key`` is the
+visit's due window (``window_key``: its most urgent item and where that falls due).
 """
 
 from __future__ import annotations
@@ -53,6 +54,19 @@ class CarDue:
     @property
     def need(self) -> list[Due]:
         return [d for d in self.dues if d.status != "ok"]
+
+    @property
+    def window(self) -> str | None:
+        """The due window of the visit (its most urgent item's), the key a booking carries."""
+        need = self.need
+        return window_key(need[0]) if need else None
+
+
+def window_key(due: Due) -> str:
+    """An item's due window: the item and the distance and date it falls due at (it changes
+    only when the item is serviced), e.g. ``engine_oil:15000:2027-03-01``."""
+    on = due.due_on_date.isoformat() if due.due_on_date else "-"
+    return f"{due.item.value}:{due.due_at_km if due.due_at_km is not None else '-'}:{on}"
 
 
 def local_today(now: datetime) -> date:
@@ -149,7 +163,7 @@ def send(session: Session, car: CarDue, now: datetime) -> MaintenanceReminder | 
     if candidate is None or not maintenance.should_send(candidate, _sent(car.last), car.today):
         return None
     reminder_id = uuid.uuid4()
-    params = {**candidate.params, "key": candidate.key}
+    params = {**candidate.params, "key": candidate.key, "window": car.window}
     inserted = session.scalar(
         dialect_insert(session, MaintenanceReminder)
         .values(
