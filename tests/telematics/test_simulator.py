@@ -32,11 +32,11 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 MIX = (Powertrain.bev, Powertrain.ice, Powertrain.phev, Powertrain.ice, Powertrain.bev)
 
 
-def spec(n: int, powertrain: Powertrain = Powertrain.ice, **resume: float) -> CarSpec:
+def spec(n: int, powertrain: Powertrain = Powertrain.ice, soc_pct: float | None = None) -> CarSpec:
     kwh = 72.0 if powertrain is Powertrain.bev else None
     return car_spec(
         f"DSIM{n:04d}", str(uuid.UUID(int=n + 1)), powertrain, (31.23, 121.47), seed=7,
-        battery_kwh=kwh, **resume,
+        battery_kwh=kwh, soc_pct=soc_pct,
     )  # fmt: skip
 
 
@@ -68,7 +68,7 @@ def test_every_reading_is_a_valid_payload_in_time_order() -> None:
         sample = payload.validate(reading, now=NOW)  # raises on anything the ingest would refuse
         assert ts >= merged
         merged = ts
-        seq = int(reading["seq"])  # type: ignore[call-overload]
+        seq = int(str(reading["seq"]))
         if device_no in last:
             assert ts > last[device_no][0]
             assert seq > last[device_no][1]

@@ -117,7 +117,8 @@ def simulate(
     except ValueError:
         kinds = ", ".join(k.value for k in FaultKind)
         raise typer.BadParameter(translate("cli.simulate.bad_faults", lang, kinds=kinds)) from None
-    pace = None if fast else parse_speed(speed)
+    factor = parse_speed(speed)
+    pace = None if fast else factor
     window = timedelta(days=days, hours=hours, minutes=minutes) or timedelta(hours=1)
     now = utc_now()
     start = now - window if pace is None or pace > 1.0 else now

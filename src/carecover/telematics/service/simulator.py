@@ -27,8 +27,9 @@ from typing import Any, Final
 
 from carecover.telematics.service import simulator_faults as faults
 from carecover.telematics.service.battery_model import Ageing
-from carecover.telematics.service.simulator_car import Cadence, Car, CarSpec
+from carecover.telematics.service.simulator_car import Car
 from carecover.telematics.service.simulator_faults import Fault, FaultKind
+from carecover.telematics.service.simulator_readings import Cadence, CarSpec
 from carecover.vehicles.enums import Powertrain
 
 __all__ = [

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from carecover.telematics.service import simulator_readings as readings
@@ -30,59 +29,18 @@ from carecover.telematics.service.simulator_readings import (
     CELLS_IN_SERIES,
     KM_PER_DEG_LAT,
     LOCAL_OFFSET_S,
-    NOMINAL_CELL_V,
     WHEELS,
+    Cadence,
+    CarSpec,
     ambient_c,
     bearing,
     km_between,
     ocv,
 )
-from carecover.vehicles.enums import Powertrain
 
 G = 9.81
 Emitted = Iterator[tuple[float, dict[str, Any]]]
 """(epoch seconds, reading) in time order."""
-
-
-@dataclass(frozen=True, slots=True)
-class Cadence:
-    """Seconds between readings in each state."""
-
-    drive_s: float = 5.0
-    park_s: float = 600.0
-    ac_s: float = 60.0
-    dc_s: float = 30.0
-    step_s: float = 1.0
-    """The driving physics' step."""
-
-
-@dataclass(frozen=True, slots=True)
-class CarSpec:
-    """What the simulator knows of a car; the resume fields continue an earlier stream."""
-
-    device_no: str
-    vehicle_id: str
-    powertrain: Powertrain
-    home: tuple[float, float]
-    """(lat, lng) where the car sleeps."""
-    seed: int
-    battery_kwh: float | None = None
-    usage: str = "private"
-    soh_pct: float = 100.0
-    """The traction battery's true state of health."""
-    odometer_km: float = 20_000.0
-    soc_pct: float | None = None
-    position: tuple[float, float] | None = None
-    first_seq: int = 0
-
-    @property
-    def is_ev(self) -> bool:
-        return self.powertrain is Powertrain.bev
-
-    @property
-    def nominal_ah(self) -> float:
-        kwh = self.battery_kwh or 60.0
-        return kwh * 1000.0 / (CELLS_IN_SERIES * NOMINAL_CELL_V)
 
 
 class Car:
@@ -153,6 +111,12 @@ class Car:
         fault = self.fault
         return fault is not None and fault.kind is FaultKind.low_soc and not fault.complete_at
 
+    def _on_the_road_fault(self) -> bool:
+        """A crash or misfire due but not yet happened: it needs a proper trip."""
+        fault = self.fault
+        road = (FaultKind.crash, FaultKind.misfire)
+        return fault is not None and fault.kind in road and fault.armed(self.t)
+
     def _local_hour(self) -> float:
         return ((self.t + LOCAL_OFFSET_S) % 86_400.0) / 3600.0
 
@@ -160,6 +124,8 @@ class Car:
         """When the car next leaves, by the hour and what the car is used for."""
         rng, hour, t = self.rng, self._local_hour(), self.t
         tomorrow = t + (24.0 - hour) * 3600.0
+        if self._on_the_road_fault():
+            return t + rng.uniform(300.0, 1200.0)  # a fault waiting for a trip: out again soon
         if self.spec.usage in ("ride_hailing", "fleet", "rental"):
             if 6.5 <= hour < 23.0:
                 return t + rng.uniform(300.0, 2400.0)
@@ -251,7 +217,8 @@ class Car:
     def _destination(self) -> tuple[float, float]:
         rng, home = self.rng, self.spec.home
         away = km_between(self.lat, self.lng, *home)
-        if away > 1.0 and (self._local_hour() >= 16.0 or rng.random() < 0.35 or away > 25.0):
+        homing = self._local_hour() >= 16.0 or rng.random() < 0.35 or away > 25.0
+        if away > 1.0 and homing and not self._on_the_road_fault():
             return home[0] + rng.uniform(-0.002, 0.002), home[1] + rng.uniform(-0.002, 0.002)
         far = 18.0 if self.spec.usage != "private" else 12.0
         km, rad = rng.uniform(2.0, far), math.radians(rng.uniform(0.0, 360.0))

@@ -1,9 +1,11 @@
-"""What a simulated car's device sends: its state encoded as ``payload`` readings, and the bits of
-physics both the car and the encoder use (air temperature, cell voltage, hot tyre pressure)."""
+"""What a simulated car is (``CarSpec``, how often it reports: ``Cadence``) and what its device
+sends: its state encoded as ``payload`` readings, with the bits of physics both the car and the
+encoder use (air temperature, cell voltage, hot tyre pressure)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from carecover.telematics.service.simulator_faults import FaultKind
@@ -23,6 +25,47 @@ PLACARD_KPA: Final = 230.0  # alerts.PLACARD_KPA, what the rules compare with
 LEAK_FLOOR_KPA: Final = 0.835 * PLACARD_KPA
 """A leaking tyre stops losing here: a slow leak, never 'low' (under 80 %) as well."""
 DAY_S: Final = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """Seconds between readings in each state."""
+
+    drive_s: float = 5.0
+    park_s: float = 600.0
+    ac_s: float = 60.0
+    dc_s: float = 30.0
+    step_s: float = 1.0
+    """The driving physics' step."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarSpec:
+    """What the simulator knows of a car; the resume fields continue an earlier stream."""
+
+    device_no: str
+    vehicle_id: str
+    powertrain: Powertrain
+    home: tuple[float, float]
+    """(lat, lng) where the car sleeps."""
+    seed: int
+    battery_kwh: float | None = None
+    usage: str = "private"
+    soh_pct: float = 100.0
+    """The traction battery's true state of health."""
+    odometer_km: float = 20_000.0
+    soc_pct: float | None = None
+    position: tuple[float, float] | None = None
+    first_seq: int = 0
+
+    @property
+    def is_ev(self) -> bool:
+        return self.powertrain is Powertrain.bev
+
+    @property
+    def nominal_ah(self) -> float:
+        kwh = self.battery_kwh or 60.0
+        return kwh * 1000.0 / (CELLS_IN_SERIES * NOMINAL_CELL_V)
 
 
 def ambient_c(lat: float, t: float) -> float:
