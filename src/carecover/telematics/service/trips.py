@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal
@@ -122,6 +122,13 @@ class _Acc:
     harsh_at: list[float | None] = field(default_factory=lambda: [None, None, None])  # last hit
 
 
+_ACC_FIELDS: Final = tuple(f.name for f in fields(_Acc))
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
 @dataclass(slots=True, eq=False)
 class TripState:
     """What the segmenter remembers about one vehicle between readings."""
@@ -133,7 +140,8 @@ class TripState:
     trip: _Acc | None = None
 
     def to_json(self) -> dict[str, Any]:
-        trip = None if self.trip is None else asdict(self.trip)
+        acc = self.trip  # field by field: asdict's deep copy costs ~100 µs on the ingest path
+        trip = None if acc is None else {name: _copy(getattr(acc, name)) for name in _ACC_FIELDS}
         return {"v": _STATE_VERSION, "vehicle": self.vehicle_id, "last": self.last_ts,
                 "ignition": self.ignition, "ignored": self.ignored, "trip": trip}  # fmt: skip
 
