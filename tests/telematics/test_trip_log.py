@@ -180,3 +180,17 @@ def test_trips_count_in_the_local_month_they_started_in(session: Session) -> Non
         .where(DrivingMonth.vehicle_id == row.vehicle_id)
     )
     assert count == 1
+
+
+def test_an_unreadable_trip_state_starts_afresh(session: Session) -> None:
+    device = fitted(session)
+    drive = commute(seed=19)
+    items = readings(drive.samples)
+    send(session, device, items[:10])
+    state = session.get(VehicleState, device.vehicle_id)
+    assert state is not None
+    state.trip_state = {"v": 0, "trip": "from an older release"}
+    session.flush()
+    send(session, device, items[10:])
+    [row] = stored(session, device.vehicle_id)
+    assert row.started_at == drive.samples[10].at  # the trip is found again from there on

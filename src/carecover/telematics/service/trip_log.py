@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from carecover.platform.db import dialect_insert
 from carecover.telematics.models import DrivingMonth, Trip, VehicleState
 from carecover.telematics.service import payload, trips
 
+log = structlog.get_logger(__name__)
 CONFIG = trips.TripConfig()
 LOCAL = ZoneInfo(CONFIG.night_zone)
 """Months and nights are local (Asia/Shanghai): a trip counts in the month it started in."""
@@ -56,8 +58,13 @@ def trip_sample(s: payload.Sample) -> trips.TripSample | None:
 
 
 def _memory(state: VehicleState) -> trips.TripState:
+    """The car's segmenter memory; a state it cannot read (an older version) starts afresh: the
+    open trip is lost, never the ingest."""
     if state.trip_state:
-        return trips.TripState.from_json(state.trip_state)
+        try:
+            return trips.TripState.from_json(state.trip_state)
+        except (KeyError, TypeError, ValueError):
+            log.warning("trip_state_unreadable", vehicle=str(state.vehicle_id))
     return trips.TripState(str(state.vehicle_id))
 
 
