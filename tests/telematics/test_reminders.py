@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carecover.accounts.models import Notification
+from carecover.platform.clock import utc_now
 from carecover.platform.context import Actor
 from carecover.platform.events.models import OutboxMessage
 from carecover.platform.i18n import translate
+from carecover.platform.jobs import registered_jobs
 from carecover.telematics.events import MaintenanceReminderSent
 from carecover.telematics.handlers import remind_owner
 from carecover.telematics.models import Device, MaintenanceReminder, VehicleState
@@ -28,6 +30,11 @@ from tests.factories.customers import make_customer, make_vehicle
 from tests.telematics.test_trip_log import fitted
 
 BOUGHT = date(2026, 1, 15)
+SCHEDULED = {
+    "telematics.close_silent_trips": "*/5 * * * *",
+    "telematics.driving_reports": "30 0 1 * *",
+    "telematics.maintenance_reminders": "0 1 * * *",
+}
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -170,3 +177,14 @@ def test_services_that_cannot_be_true_are_refused(session: Session) -> None:
     assert [r.item for r in reminders.recent_records(session, car.id)] == ["cabin_filter"]
     for code in ("unknown_item", "no_item", "date_in_future", "odometer_backwards"):
         assert translate(f"maintenance.error.{code}", "en") != f"maintenance.error.{code}"
+
+
+def test_the_jobs_are_scheduled_and_run(session: Session) -> None:
+    jobs = registered_jobs()
+    crons = {name: jobs[name].cron for name in SCHEDULED}
+    assert crons == SCHEDULED
+    car = owned(session)
+    odometer(session, fitted(session, car), 9_000.0, reminders.local_today(utc_now()), 1)
+    for name in SCHEDULED:
+        jobs[name].func(session)
+    assert len(sent(session, car)) == 1  # the daily job found the overdue oil
