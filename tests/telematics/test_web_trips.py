@@ -79,6 +79,7 @@ def test_the_owner_sees_trips_score_and_maintenance_in_both_languages(
     assert 'data-item="engine_oil" data-status="overdue"' in maintenance.text
     assert 'data-item="tyre_rotation" data-status="overdue"' in maintenance.text
     assert "机油机滤" in maintenance.text
+    assert "已超 4,900 公里" in maintenance.text  # 12,400 km against the oil's 7,500
     assert f'action="/owner/cars/{car}/care-requests"' in maintenance.text
     assert 'name="kind" value="maintenance"' in maintenance.text
     assert f'name="reminder_key" value="{OIL_WINDOW}"' in maintenance.text
