@@ -50,21 +50,17 @@ class Device(IdMixin, TimestampMixin, Base):
 
 
 class Reading(Base):
-    """One accepted telemetry sample. (device, seq) is unique: redelivery stores nothing twice."""
+    """One accepted telemetry sample, keyed by (device, seq, device time): a redelivered reading
+    stores nothing twice. On PostgreSQL the table is partitioned by day of device time (migration
+    0013; ``service.partitions`` keeps days ahead), so the key must hold the partition column."""
 
     __tablename__ = "telematics_readings"
-    __table_args__ = (
-        UniqueConstraint("device_id", "seq"),
-        Index("ix_telematics_readings_vehicle_time", "vehicle_id", "device_time"),
-    )
+    __table_args__ = (Index("ix_telematics_readings_vehicle_time", "vehicle_id", "device_time"),)
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
-    device_id: Mapped[uuid.UUID] = mapped_column(Uuid(), nullable=False)
+    device_id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     vehicle_id: Mapped[uuid.UUID] = mapped_column(Uuid(), nullable=False)
-    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    device_time: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)

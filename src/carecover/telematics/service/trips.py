@@ -35,14 +35,14 @@ Monthly: trip scores weigh ``km * min(1, km)`` (by distance; under 1 km less aga
 
     monthly score >= 90: 0.85 | >= 80: 0.95 | >= 70: 1.00 | >= 60: 1.05 | < 60: 1.15
 
-Needs hints (codes): ``training_offer`` for a driver under 25 scoring under 70, ``safety_check``
-for one 65 or over, ``night_driving_tips`` for 100 night km in a month (or 30, a quarter of its km).
+Needs hints: ``needs_hints`` (docs/telematics-score.md has the rules and the whole formula).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from copy import copy
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -122,13 +122,6 @@ class _Acc:
     harsh_at: list[float | None] = field(default_factory=lambda: [None, None, None])  # last hit
 
 
-_ACC_FIELDS: Final = tuple(f.name for f in fields(_Acc))
-
-
-def _copy(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else value
-
-
 @dataclass(slots=True, eq=False)
 class TripState:
     """What the segmenter remembers about one vehicle between readings."""
@@ -140,8 +133,7 @@ class TripState:
     trip: _Acc | None = None
 
     def to_json(self) -> dict[str, Any]:
-        acc = self.trip  # field by field: asdict's deep copy costs ~100 µs on the ingest path
-        trip = None if acc is None else {name: _copy(getattr(acc, name)) for name in _ACC_FIELDS}
+        trip = (acc := self.trip) and {f.name: copy(getattr(acc, f.name)) for f in fields(acc)}
         return {"v": _STATE_VERSION, "vehicle": self.vehicle_id, "last": self.last_ts,
                 "ignition": self.ignition, "ignored": self.ignored, "trip": trip}  # fmt: skip
 
