@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 PYTEST_ARGS ?=
+SIMULATOR_VEHICLES ?= 8
 
 .PHONY: install assets run worker test lint format bench clean browser constraints
 
@@ -38,7 +39,7 @@ assets: $(STAMP)/assets
 run: install
 	$(BIN)/carecover db upgrade
 	$(BIN)/carecover seed --demo --customers 2000 --cities 3
-	$(BIN)/carecover serve
+	CARECOVER_SIMULATOR_VEHICLES=$(SIMULATOR_VEHICLES) $(BIN)/carecover serve
 
 worker: install
 	$(BIN)/carecover worker

@@ -94,7 +94,7 @@ class Car:
             first = start + self.rng.uniform(0.0, min(300.0, window / 8))
         yield from self._park(first)
         while self.t < end:
-            if self.spec.is_ev and self.soc < 25.0 and not self._draining():
+            if self.spec.is_ev and self.soc < 30.0 and not self._draining():
                 yield from self._charge("dc", self.rng.uniform(75.0, 85.0), end)
             yield from self._trip()
             if self.t >= end or self._crashed():
@@ -129,6 +129,8 @@ class Car:
         if self.spec.usage in ("ride_hailing", "fleet", "rental"):
             if 6.5 <= hour < 23.0:
                 return t + rng.uniform(300.0, 2400.0)
+            if self.spec.usage == "ride_hailing":
+                return t + rng.uniform(1800.0, 7200.0)  # the night shift: fewer fares
             return (tomorrow if hour >= 23.0 else t - hour * 3600.0) + rng.uniform(6.5, 7.5) * 3600
         weekday = int(((t + LOCAL_OFFSET_S) // 86_400 + 3) % 7) < 5  # 1970-01-01 was a Thursday
         morning = rng.uniform(7.0, 8.8) if weekday else rng.uniform(9.0, 11.0)
@@ -225,6 +227,11 @@ class Car:
         lat = self.lat + km * math.cos(rad) / KM_PER_DEG_LAT
         return lat, self.lng + km * math.sin(rad) / (KM_PER_DEG_LAT * math.cos(math.radians(lat)))
 
+    def _ahead(self, km: float) -> tuple[float, float]:
+        rad = math.radians(self.heading)
+        lat = self.lat + km * math.cos(rad) / KM_PER_DEG_LAT
+        return lat, self.lng + km * math.sin(rad) / (KM_PER_DEG_LAT * math.cos(math.radians(lat)))
+
     def _cruise(self, highway: bool) -> float:
         """A target speed in m/s: 80-100 km/h (sometimes more) on an expressway, else urban."""
         rng = self.rng
@@ -254,8 +261,10 @@ class Car:
         to_stop = rng.uniform(300.0, 1500.0)  # metres to the next red light
         dt = self.cadence.step_s
         lazy = 0.002 * dt * (3 if self.aggressive else 1)
-        course, aim_at = self.heading, -math.inf
+        course, aim_at, low = self.heading, -math.inf, False
         while self.t < self.end:
+            if self.spec.is_ev and self.soc < 15.0 and not drain and not low:
+                low, dest = True, self._ahead(1.0)  # the nearest charger, a kilometre on
             remaining = km_between(self.lat, self.lng, *dest) * 1000.0
             if remaining < 40.0 and self.v < 1.0:
                 if not (drain and self.soc >= 8.5):
@@ -316,7 +325,7 @@ class Car:
         self.ign = False
         self.t += 2.0
         yield self.t, self._reading(lv=self.lv_parked)
-        if self.spec.is_ev and self.soc < 10.0:
+        if self.spec.is_ev and self.soc < 15.0:
             yield from self._charge("dc", self.rng.uniform(78.0, 85.0), self.end)
         elif not self.spec.is_ev and self.fuel < 12.0:
             self.fuel = self.rng.uniform(88.0, 98.0)  # a stop at the petrol station

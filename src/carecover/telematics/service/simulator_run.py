@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -46,12 +46,15 @@ READINGS_PATH = "/api/v1/telematics/readings"
 MSGPACK = "application/msgpack"
 log = structlog.get_logger(__name__)
 Batch = Mapping[str, list[dict[str, Any]]]
-Poster = Callable[[str, bytes, dict[str, str]], int]
-"""(path, body, headers) → HTTP status."""
+Poster = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
+"""(path, body, headers) → (HTTP status, response body)."""
 
 
 @dataclass
 class RunStats:
+    """``accepted``: stored (in-process and HTTP, as the server answered) or acknowledged by
+    the broker (MQTT: the ingest workers store them after)."""
+
     readings: int = 0
     batches: int = 0
     accepted: int = 0
@@ -118,7 +121,7 @@ class HttpTarget:
         self._conn: http.client.HTTPConnection | None = None
         self.post = post or self._post
 
-    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
             if self._conn is None:
                 cls = (
@@ -130,23 +133,25 @@ class HttpTarget:
             try:
                 self._conn.request("POST", self.base.path.rstrip("/") + path, body, headers)
                 response = self._conn.getresponse()
-                response.read()
-                return response.status
+                return response.status, response.read()
             except (http.client.HTTPException, OSError):
                 self._conn.close()
                 self._conn = None
                 if attempt == 2:
                     raise
-        return 0  # pragma: no cover - the loop returns or raises
+        return 0, b""  # pragma: no cover - the loop returns or raises
 
     def send(self, batch: Batch, stats: RunStats) -> None:
         for device_no, items in batch.items():
             body, content_type = _encode(items, self.encoding)
             token = base64.b64encode(f"{device_no}:{self.secrets[device_no]}".encode()).decode()
             headers = {"Authorization": f"Basic {token}", "Content-Type": content_type}
-            status = self.post(READINGS_PATH, body, headers)
+            status, answer = self.post(READINGS_PATH, body, headers)
             if status == 200:
-                stats.accepted += len(items)
+                result = json.loads(answer)
+                stats.accepted += int(result["accepted"])
+                stats.duplicates += int(result["duplicates"])
+                stats.rejected += len(result["rejected"])
             else:
                 stats.errors += len(items)
                 log.warning("simulator_http_refused", device=device_no, status=status)
@@ -168,22 +173,24 @@ class MqttTarget:
         self.client.max_queued_messages_set(0)
         self.client.connect(host, port, keepalive=30)
         self.client.loop_start()
-        self._infos: list[mqtt.MQTTMessageInfo] = []
+        self._infos: list[tuple[mqtt.MQTTMessageInfo, int]] = []
 
     def send(self, batch: Batch, stats: RunStats) -> None:
         props = publish_properties(MSGPACK) if self.encoding == "msgpack" else None
         for device_no, items in batch.items():
             body, _ = _encode(items, self.encoding)
             info = self.client.publish(topic_for(device_no), body, qos=1, properties=props)
-            self._infos.append(info)
+            self._infos.append((info, len(items)))
         if len(self._infos) > self.MAX_IN_FLIGHT:
             self._drain(stats)
 
     def _drain(self, stats: RunStats) -> None:
-        for info in self._infos:
+        for info, readings in self._infos:
             info.wait_for_publish(timeout=30)
-            if not info.is_published():
-                stats.errors += 1
+            if info.is_published():
+                stats.accepted += readings
+            else:
+                stats.errors += readings
         self._infos.clear()
 
     def close(self, stats: RunStats) -> None:
@@ -250,7 +257,8 @@ def run(
 
 class LiveFeed:
     """A few cars at 1x, in-process, in a background thread (``carecover serve``'s demo feed):
-    the cars that already have a device continue their stream; any missing are fitted."""
+    the cars that already have a device continue their stream; any missing are fitted. They drive
+    like ride-hailing cars, so something moves on the fleet page at any hour."""
 
     def __init__(
         self, database: Database, vehicles: int, *, seed: int = 2026, days: float = 30.0
@@ -272,7 +280,7 @@ class LiveFeed:
                     session, count=self.vehicles, seed=self.seed, reuse=True, not_before=start
                 )
             scenario = Scenario(
-                [car.spec for car in fleet],
+                [replace(car.spec, usage="ride_hailing") for car in fleet],
                 start,
                 start + timedelta(days=self.days),
                 seed=self.seed,
