@@ -173,3 +173,27 @@ def test_a_crash_claim_is_started_from_the_alert_and_filed(
         follow_redirects=False,
     )
     assert no_photos.status_code == 303  # filed already: the same claim
+
+
+def test_the_care_api_records_once_and_prefills_a_crash_claim(
+    client: TestClient, session: Session
+) -> None:
+    insured = make_insured(session)
+    alert = alerts_of(session, insured, crash())
+    token = sign_in(client, insured.owner.username)
+    url = f"/api/v1/vehicles/{insured.car.id}/care-requests"
+    body = {"kind": "claim", "alert_id": str(alert.id)}
+    first = client.post(url, json=body, headers=token)
+    assert first.status_code == 201, first.text
+    prefill = first.json()["claim_prefill"]
+    assert prefill["missing"] == ["photos", "description"]
+    assert prefill["form_url"].endswith(f"/care-requests/{first.json()['id']}/claim")
+    assert client.post(url, json=body, headers=token).status_code == 200
+    rescue = client.post(url, json={"kind": "rescue", "alert_id": str(alert.id)}, headers=token)
+    assert rescue.status_code == 201
+    listed = client.get(url, headers=token).json()
+    assert sorted(r["kind"] for r in listed) == ["claim", "rescue"]
+    bad = client.post(url, json={"kind": "claim"}, headers=token)
+    assert bad.status_code == 422
+    other = make_insured(session)
+    assert client.get(url, headers=sign_in(client, other.owner.username)).status_code == 404

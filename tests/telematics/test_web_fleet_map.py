@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from carecover.platform.auth.roles import Role
-from carecover.platform.clock import ensure_utc
+from carecover.platform.clock import ensure_utc, utc_now
 from carecover.telematics.models import VehicleState
 from carecover.telematics.service import care
 from carecover.telematics.service.care import BEIJING, CareKind
+from carecover.telematics.web import staff_fleet
 from tests.accounts.test_web import web_sign_in
 from tests.factories.accounts import make_user
 from tests.factories.claims import make_insured
@@ -113,3 +116,17 @@ def test_owners_and_partners_cannot_open_the_fleet_views(
     make_user(session, role=Role.partner_staff, username="map.partner")
     web_sign_in(client, "map.partner")
     assert client.get("/staff/telematics/map.json").status_code == 403
+
+
+def test_a_long_day_is_thinned_in_the_database(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_partner(session, location=XUHUI)
+    insured = make_insured(session)
+    alerts_of(session, insured, puncture())
+    monkeypatch.setattr(staff_fleet, "MAX_POINTS", 4)
+    start = utc_now() - timedelta(days=1)
+    rows, total = staff_fleet.day_readings(session, insured.car.id, start, utc_now())
+    assert total == 11
+    assert len(rows) == 4  # every third: 0, 3, 6, 9
+    assert [r.device_time for r in rows] == sorted(r.device_time for r in rows)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carecover.platform.auth.roles import Permission
@@ -150,9 +150,26 @@ def fleet_stream(ctx: FleetDesk) -> Response:
     return ctx.render("telematics/_fleet_stream.html", alerts=_stream(ctx))
 
 
-def _thin(rows: Sequence[Any]) -> Sequence[Any]:
-    step = max(1, -(-len(rows) // MAX_POINTS))
-    return rows[::step]
+def day_readings(
+    session: Session, vehicle_id: uuid.UUID, start: datetime, end: datetime
+) -> tuple[Sequence[Any], int]:
+    """At most ``MAX_POINTS`` of the car's readings in [start, end), evenly spread over all of
+    them (every n-th, chosen in the database), and how many there were."""
+    where = (
+        Reading.vehicle_id == vehicle_id,
+        Reading.device_time >= start,
+        Reading.device_time < end,
+    )
+    total = int(session.scalar(select(func.count()).select_from(Reading).where(*where)) or 0)
+    step = max(1, -(-total // MAX_POINTS))
+    n = func.row_number().over(order_by=(Reading.device_time, Reading.seq)).label("n")
+    sub = select(Reading.device_time, Reading.speed_kmh, Reading.data, n).where(*where).subquery()
+    rows = session.execute(
+        select(sub.c.device_time, sub.c.speed_kmh, sub.c.data)
+        .where((sub.c.n - 1) % step == 0)
+        .order_by(sub.c.device_time)
+    ).all()
+    return rows, total
 
 
 def _value(data: dict[str, Any], *path: str) -> float | None:
@@ -168,7 +185,6 @@ def _series(rows: Iterable[tuple[str, float | None]]) -> list[list[Any]]:
 
 def history_charts(t: Any, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """ECharts options for a day of readings: speed and charge, 12 V, tyre pressures."""
-    rows = _thin(rows)
     at = [f"{ensure_utc(r.device_time).astimezone(BEIJING):%Y-%m-%dT%H:%M:%S}" for r in rows]
     speed = _series(
         zip(at, (r.speed_kmh or _value(r.data, "obd", "vehicle_speed") for r in rows), strict=True)
@@ -232,16 +248,7 @@ def vehicle_history(ctx: FleetDesk, vehicle_id: uuid.UUID) -> Response:
     state = ctx.session.get(VehicleState, car.id)
     day = _day(ctx, state)
     start = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
-    rows = ctx.session.execute(
-        select(Reading.device_time, Reading.speed_kmh, Reading.data)
-        .where(
-            Reading.vehicle_id == car.id,
-            Reading.device_time >= start,
-            Reading.device_time < start + timedelta(days=1),
-        )
-        .order_by(Reading.device_time)
-        .limit(MAX_POINTS * 20)
-    ).all()
+    rows, total = day_readings(ctx.session, car.id, start, start + timedelta(days=1))
     alerts = ctx.session.scalars(
         select(Alert).where(Alert.vehicle_id == car.id).order_by(Alert.raised_at.desc()).limit(50)
     ).all()
@@ -252,7 +259,7 @@ def vehicle_history(ctx: FleetDesk, vehicle_id: uuid.UUID) -> Response:
         day=day,
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
-        readings=len(rows),
+        readings=total,
         charts=history_charts(ctx.t, rows),
         alerts=alerts,
         requests=care.of_vehicle(ctx.session, car.id),
