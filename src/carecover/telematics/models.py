@@ -129,7 +129,7 @@ class Alert(IdMixin, Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     """Device time of the reading that raised it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    deliver_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deliver_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     """A quiet alert's notice waits until the end of the quiet window (``service.quiet``)."""
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When the owner's inbox got the notice; None while it waits (or was never sent)."""

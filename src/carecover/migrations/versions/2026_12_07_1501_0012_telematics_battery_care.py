@@ -115,10 +115,14 @@ def upgrade() -> None:
     with op.batch_alter_table("telematics_alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("deliver_after", UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("delivered_at", UTCDateTime(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_telematics_alerts_deliver_after"), ["deliver_after"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("telematics_alerts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_telematics_alerts_deliver_after"))
         batch_op.drop_column("delivered_at")
         batch_op.drop_column("deliver_after")
     with op.batch_alter_table("telematics_care_requests", schema=None) as batch_op:
