@@ -112,7 +112,7 @@ def test_an_ev_charges_with_negative_current_and_its_true_capacity() -> None:
             )  # fmt: skip
         previous = sig["charging"]
     assert sessions
-    pack = battery.PackSpec(72.0 * 1000 / (96 * 3.65))
+    pack = battery.PackSpec.from_energy(72.0, 350.0)  # as battery_reports does
     estimates = [
         battery.estimate_session(battery.ChargeSession(tuple(s), str(i)), pack)
         for i, s in enumerate(sessions)

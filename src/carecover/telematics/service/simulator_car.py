@@ -27,6 +27,7 @@ from carecover.telematics.service import simulator_readings as readings
 from carecover.telematics.service.simulator_faults import FaultKind, FaultTracker
 from carecover.telematics.service.simulator_readings import (
     CELLS_IN_SERIES,
+    DEFAULT_KWH,
     KM_PER_DEG_LAT,
     LOCAL_OFFSET_S,
     WHEELS,
@@ -148,9 +149,16 @@ class Car:
         if fault is not None and fault.kind is FaultKind.low_12v and fault.armed(self.t):
             sag, until = True, max(until, self.t + 2400.0)  # a weak battery sags overnight
             fault.inject(self.t)
-        elif self.spec.is_ev and self._plug_in() and until > self.t + 1800.0:
-            kind, target = ("ac", self.rng.uniform(85.0, 95.0))
-            yield from self._charge(kind, target, until)
+        elif self.spec.is_ev and self._plug_in():
+            rng, pack_kwh = self.rng, self.spec.battery_kwh or DEFAULT_KWH
+            target = rng.uniform(85.0, 95.0)
+            need_kwh = (target - self.soc) / 100.0 * pack_kwh
+            if (until - self.t) / 3600.0 * 6.8 >= min(need_kwh, 0.2 * pack_kwh):
+                early = self.t + rng.uniform(1200.0, 3600.0)  # one in ten plugs out early
+                yield from self._charge("ac", target, early if rng.random() < 0.1 else until)
+            elif self.soc < 40.0:
+                yield from self._charge("dc", self.rng.uniform(78.0, 85.0), self.end)
+                until = max(until, self.t)
         parked_at = self.t
         while self.t < min(until, self.end):
             self.t = min(self.t + self.cadence.park_s, until)

@@ -16,8 +16,11 @@ if TYPE_CHECKING:
 
 WHEELS: Final = ("fl", "fr", "rl", "rr")
 CELLS_IN_SERIES: Final = 96
-NOMINAL_CELL_V: Final = 3.65
-"""A 96s pack at 3.65 V (as ``battery_model.Pack``): nominal Ah = kWh x 1000 / 350.4 V."""
+NOMINAL_PACK_V: Final = 350.0
+"""96 cells at about 3.65 V, as ``battery_model.Pack`` and ``battery_reports`` assume: nominal
+Ah = kWh x 1000 / 350 V."""
+DEFAULT_KWH: Final = 52.5
+"""A battery car whose record has no capacity: 150 Ah, ``battery_reports``' default."""
 KM_PER_DEG_LAT: Final = 111.2
 LOCAL_OFFSET_S: Final = 8 * 3600  # Asia/Shanghai, no daylight saving
 ATM_KPA: Final = 101.325
@@ -64,8 +67,7 @@ class CarSpec:
 
     @property
     def nominal_ah(self) -> float:
-        kwh = self.battery_kwh or 60.0
-        return kwh * 1000.0 / (CELLS_IN_SERIES * NOMINAL_CELL_V)
+        return (self.battery_kwh or DEFAULT_KWH) * 1000.0 / NOMINAL_PACK_V
 
 
 def ambient_c(lat: float, t: float) -> float:
@@ -133,7 +135,7 @@ def encode(car: Car, lv: float) -> dict[str, Any]:
         reading["acc"] = [round(a, 3) for a in car.acc]
     if spec.is_ev:
         soh = spec.soh_pct / 100.0
-        kwh = (spec.battery_kwh or 60.0) * soh * car.soc / 100.0
+        kwh = (spec.battery_kwh or DEFAULT_KWH) * soh * car.soc / 100.0
         cell = ocv(car.soc) + 0.0012 * car.pack_a
         spread = 0.008 + 0.00012 * abs(car.pack_a) + car.rng.uniform(0.0, 0.004)
         reading |= {
