@@ -218,7 +218,7 @@ def test_every_fault_raises_exactly_one_alert_and_healthy_cars_none(fresh_db: Da
 
 
 def test_a_short_real_time_cadence_run_with_repeated_faults(fresh_db: Database) -> None:
-    """Two hours at the live cadence (a reading every 5 s driving): each fault kind that fits
+    """Three hours at the live cadence (a reading every 5 s driving): each fault kind that fits
     such a window, twice, on different cars."""
     with fresh_db.session() as session, session.begin():
         vehicles = fleet_of(session, 10)
@@ -227,7 +227,7 @@ def test_a_short_real_time_cadence_run_with_repeated_faults(fresh_db: Database) 
 
     def scenario(cars: list[CarSpec]) -> Scenario:
         return Scenario(
-            cars, now - timedelta(hours=2), now, seed=8, faults=kinds, cadence=Cadence()
+            cars, now - timedelta(hours=3), now, seed=8, faults=kinds, cadence=Cadence()
         )
 
     simulation, stats, result = _run_in_process(fresh_db, scenario, vehicles)

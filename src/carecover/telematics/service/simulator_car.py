@@ -24,7 +24,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from carecover.telematics.service import simulator_readings as readings
-from carecover.telematics.service.simulator_faults import FaultKind, FaultTracker
+from carecover.telematics.service.simulator_faults import (
+    DRAIN_KM,
+    LOW_RANGE_KM,
+    LOW_SOC_PCT,
+    FaultKind,
+    FaultTracker,
+)
 from carecover.telematics.service.simulator_readings import (
     CELLS_IN_SERIES,
     DEFAULT_KWH,
@@ -67,7 +73,7 @@ class Car:
         self.fuel = rng.uniform(40.0, 95.0)
         self.soc = spec.soc_pct if spec.soc_pct is not None else rng.uniform(40.0, 90.0)
         if tracker is not None and tracker.kind is FaultKind.low_soc:
-            self.soc = rng.uniform(11.5, 12.5)  # forgot to charge
+            self.soc = rng.uniform(10.5, 11.5)  # forgot to charge
         self.hybrid_pct = rng.uniform(40.0, 70.0)
         self.power_w = 0.0
         self.air, self.air_at = 20.0, -math.inf
@@ -271,11 +277,15 @@ class Car:
         lazy = 0.002 * dt * (3 if self.aggressive else 1)
         course, aim_at, low = self.heading, -math.inf, False
         while self.t < self.end:
-            if self.spec.is_ev and self.soc < 15.0 and not drain and not low:
-                low, dest = True, self._ahead(1.0)  # the nearest charger, a kilometre on
+            if (
+                self.spec.is_ev
+                and not low
+                and (self.range_km() < DRAIN_KM if drain else self.soc < 15.0)
+            ):
+                low, dest = True, self._ahead(0.5 if drain else 1.0)  # to the nearest charger
             remaining = km_between(self.lat, self.lng, *dest) * 1000.0
             if remaining < 40.0 and self.v < 1.0:
-                if not (drain and self.soc >= 8.5):
+                if not drain or low:
                     break
                 dest, highway = self._destination(), False  # low on charge, and still driving
                 continue
@@ -342,7 +352,13 @@ class Car:
         """Whether the reading just sent shows the fault to the rules."""
         if fault.kind is FaultKind.misfire:
             return bool(self.dtcs)
-        return fault.kind is FaultKind.low_soc and round(self.soc, 1) < 10.0
+        low = round(self.soc, 1) < LOW_SOC_PCT and self.range_km() < LOW_RANGE_KM
+        return fault.kind is FaultKind.low_soc and low
+
+    def range_km(self) -> float:
+        """What the car says it has left: the usable energy at 15 kWh per 100 km."""
+        kwh = (self.spec.battery_kwh or DEFAULT_KWH) * self.spec.soh_pct / 100.0
+        return kwh * self.soc / 100.0 / 0.15
 
     def _crash(self, fault: FaultTracker, last_emit: float) -> Emitted:
         """The reading just before (speed known), the spike, then a car that does not move."""

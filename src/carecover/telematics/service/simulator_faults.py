@@ -9,8 +9,11 @@ Five kinds, each meant to raise exactly one alert episode of a known code throug
   keeps it; ``dtc`` (the lamp joins the code's episode silently).
 * ``low_12v`` — a weak 12 V battery sags to 11.35-11.5 V for a parking of at least 40 minutes
   (then it is replaced); ``battery_12v_low`` after ten minutes below 11.8 V.
-* ``low_soc`` — an EV starts at about 12 % and drives on until below 8.5 %, then fast-charges;
-  ``soc_low`` (or ``soc_charger_unreachable`` where the rules know the nearest charger).
+* ``low_soc`` — an EV starts at about 11 % and drives on until its range is under 8 km (about
+  2 %), then fast-charges; ``soc_low``: below 10 % where the rules know no charger, else once the
+  range is under 1.5 x the nearest charger's distance + 10 km (under 10 km it is, whatever the
+  distance; a charger over 6.7 km away escalates the same episode to
+  ``soc_charger_unreachable``).
 * ``crash`` — a 7-8 g spike at speed, then the car stands still (towed: no more trips); ``crash``.
 
 A fault is *injected* when the stream first carries it and *complete* once the stream has carried
@@ -49,7 +52,7 @@ NEEDS_S: Final[dict[FaultKind, float]] = {
     FaultKind.slow_leak: 30 * 3600.0,
     FaultKind.misfire: 1800.0,
     FaultKind.low_12v: 3600.0,
-    FaultKind.low_soc: 5400.0,
+    FaultKind.low_soc: 9000.0,
     FaultKind.crash: 1800.0,
 }
 """Simulated time a fault needs from the window's start to become complete (when it starts
@@ -60,6 +63,9 @@ LEAK_EVIDENCE_S: Final = 24 * 3600.0
 LOW_12V_S: Final = 600.0
 LOW_12V_V: Final = 11.8
 LOW_SOC_PCT: Final = 10.0
+LOW_RANGE_KM: Final = 10.0
+"""Under this range the low-charge rule fires whatever the distance to the nearest charger."""
+DRAIN_KM: Final = 8.0
 DAY_S: Final = 86_400.0
 
 

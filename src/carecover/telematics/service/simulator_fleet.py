@@ -158,14 +158,19 @@ class RaisedAlert:
 
 @dataclass
 class Reconciliation:
-    """Faults against alerts. ``ok``: every complete fault raised exactly one episode of its code
-    (once: one alert row), an incomplete one at most that, and no other alert was raised."""
+    """Faults against alerts. ``ok``: every complete fault raised exactly one alert episode of
+    its code (an incomplete one at most one), and no other alert was raised. An episode is one
+    ``episode_key``: a fault that worsens raises once more under the same key (a low charge that
+    becomes "charger unreachable"); those rows are counted in ``escalations``, not as repeats."""
 
     faults: list[Fault]
     matched: list[tuple[Fault, RaisedAlert]] = field(default_factory=list)
+    """Each fault with the first alert of its episode."""
     missing: list[Fault] = field(default_factory=list)
     repeated: list[tuple[Fault, list[RaisedAlert]]] = field(default_factory=list)
+    """Faults that opened more than one episode."""
     false_positives: list[RaisedAlert] = field(default_factory=list)
+    escalations: int = 0
 
     @property
     def ok(self) -> bool:
@@ -201,7 +206,9 @@ def reconcile(
         fault = faults_of.get(device_no)
         hits = [a for a in alerts if fault is not None and a.code in fault.codes]
         result.false_positives += [a for a in alerts if a not in hits]
-        if fault is not None and len(hits) > 1:
+        episodes = {a.episode_key for a in hits}
+        result.escalations += len(hits) - len(episodes)
+        if fault is not None and len(episodes) > 1:
             result.repeated.append((fault, hits))
         elif fault is not None and hits:
             result.matched.append((fault, hits[0]))

@@ -134,13 +134,11 @@ def encode(car: Car, lv: float) -> dict[str, Any]:
         reading["heading"] = round(car.heading, 1)
         reading["acc"] = [round(a, 3) for a in car.acc]
     if spec.is_ev:
-        soh = spec.soh_pct / 100.0
-        kwh = (spec.battery_kwh or DEFAULT_KWH) * soh * car.soc / 100.0
         cell = ocv(car.soc) + 0.0012 * car.pack_a
         spread = 0.008 + 0.00012 * abs(car.pack_a) + car.rng.uniform(0.0, 0.004)
         reading |= {
             "soc": round(car.soc, 1),
-            "range_km": round(kwh / 0.15, 1),
+            "range_km": round(car.range_km(), 1),
             "pack_v": round(CELLS_IN_SERIES * cell, 1),
             "pack_a": round(car.pack_a, 1),
             "pack_t_min": round(car.pack_c - 1.0, 1),
