@@ -7,7 +7,7 @@
 
 The window ends now when the run is faster than real time (``--fast`` or ``--speed`` above 1x),
 so no reading is from the future; at 1x or slower it starts now. The fault ledger is printed, then
-the alerts the cars raised against it (after ``--settle`` seconds for the MQTT and HTTP targets).
+the alerts the cars raised against it (after ``--settle`` seconds for the MQTT ingest).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def simulate(
     mqtt_port: Annotated[int, typer.Option(help="The broker's port.")] = 1883,
     ingest: Annotated[bool, typer.Option(help="Also run two MQTT ingest workers here.")] = False,
     encoding: Annotated[str, typer.Option(help="json or msgpack.")] = "json",
-    settle: Annotated[float, typer.Option(min=0, help="Seconds to wait for alerts.")] = 5.0,
+    settle: Annotated[float, typer.Option(min=0, help="MQTT: seconds to let ingest finish.")] = 5.0,
     check: Annotated[bool, typer.Option(help="Exit 1 unless alerts match the faults.")] = False,
 ) -> None:
     """Drive simulated cars over the demo world with injected faults, into the pipeline."""
@@ -196,7 +196,7 @@ def simulate(
             errors=stats.errors,
         )
     )
-    if target != "inprocess" and settle:
+    if target == "mqtt" and settle:  # the other targets have stored everything by now
         console.print(translate("cli.simulate.waiting", lang, seconds=f"{settle:g}"))
         time.sleep(settle)
     for worker in workers:
@@ -260,6 +260,7 @@ def _print_ledger(result: simulator_fleet.Reconciliation, lang: str) -> None:
         missing=len(result.missing),
         repeated=len(result.repeated),
         false=len(result.false_positives),
+        escalations=result.escalations,
     )
     console.print(
         ("[green]" if result.ok else "[red]") + line + ("[/green]" if result.ok else "[/red]")
