@@ -4,6 +4,7 @@ deterministic, segment into scored trips, and charge as the true battery capacit
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from carecover.platform.clock import utc_now
 from carecover.platform.db.session import Database
 from carecover.telematics.models import Alert, Reading
 from carecover.telematics.service import battery, payload, simulator_fleet, simulator_run, trips
+from carecover.telematics.service import simulator_plans as plans
 from carecover.telematics.service.simulator import (
     BACKFILL,
     Cadence,
@@ -25,6 +27,7 @@ from carecover.telematics.service.simulator import (
     car_spec,
 )
 from carecover.telematics.service.simulator_faults import FaultKind, parse_request, plan
+from carecover.telematics.service.simulator_readings import km_between
 from carecover.vehicles.enums import Powertrain
 from tests.factories.customers import make_vehicle
 
@@ -236,3 +239,18 @@ def test_a_short_real_time_cadence_run_with_repeated_faults(fresh_db: Database) 
     assert all(f.complete for f in simulation.ledger)
     assert result.ok, (result.missing, result.repeated, result.false_positives)
     assert len(result.matched) == len(kinds)
+
+
+def test_private_cars_sleep_at_night_and_ride_hailing_keeps_a_thin_shift() -> None:
+    rng = random.Random(1)
+    midnight = datetime(2026, 11, 18, 16, 0, tzinfo=UTC).timestamp()  # 00:00 Wednesday, Beijing
+    for _ in range(50):
+        leaves = plans.departure(rng, midnight, "private")
+        assert 7.0 <= plans.local_hour(leaves) < 8.8  # a weekday morning
+        shift = plans.departure(rng, midnight, "ride_hailing") - midnight
+        assert 1800.0 <= shift <= 7200.0
+        assert plans.departure(rng, midnight, "private", soon=True) - midnight <= 1200.0
+    home = (31.23, 121.47)
+    for _ in range(50):
+        there = plans.destination(rng, home, home, midnight, "private")
+        assert 2.0 <= km_between(*home, *there) <= 12.5

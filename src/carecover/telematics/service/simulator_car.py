@@ -23,6 +23,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from carecover.telematics.service import simulator_plans as plans
 from carecover.telematics.service import simulator_readings as readings
 from carecover.telematics.service.simulator_faults import (
     DRAIN_KM,
@@ -35,7 +36,6 @@ from carecover.telematics.service.simulator_readings import (
     CELLS_IN_SERIES,
     DEFAULT_KWH,
     KM_PER_DEG_LAT,
-    LOCAL_OFFSET_S,
     WHEELS,
     Cadence,
     CarSpec,
@@ -106,7 +106,9 @@ class Car:
             yield from self._trip()
             if self.t >= end or self._crashed():
                 break
-            yield from self._park(self._departure())
+            yield from self._park(
+                plans.departure(self.rng, self.t, self.spec.usage, soon=self._road())
+            )
         if self._crashed():  # towed away: the box keeps reporting where the car stands
             yield from self._park(end)
 
@@ -118,35 +120,11 @@ class Car:
         fault = self.fault
         return fault is not None and fault.kind is FaultKind.low_soc and not fault.complete_at
 
-    def _on_the_road_fault(self) -> bool:
+    def _road(self) -> bool:
         """A crash or misfire due but not yet happened: it needs a proper trip."""
         fault = self.fault
         road = (FaultKind.crash, FaultKind.misfire)
         return fault is not None and fault.kind in road and fault.armed(self.t)
-
-    def _local_hour(self) -> float:
-        return ((self.t + LOCAL_OFFSET_S) % 86_400.0) / 3600.0
-
-    def _departure(self) -> float:
-        """When the car next leaves, by the hour and what the car is used for."""
-        rng, hour, t = self.rng, self._local_hour(), self.t
-        tomorrow = t + (24.0 - hour) * 3600.0
-        if self._on_the_road_fault():
-            return t + rng.uniform(300.0, 1200.0)  # a fault waiting for a trip: out again soon
-        if self.spec.usage in ("ride_hailing", "fleet", "rental"):
-            if 6.5 <= hour < 23.0:
-                return t + rng.uniform(300.0, 2400.0)
-            if self.spec.usage == "ride_hailing":
-                return t + rng.uniform(1800.0, 7200.0)  # the night shift: fewer fares
-            return (tomorrow if hour >= 23.0 else t - hour * 3600.0) + rng.uniform(6.5, 7.5) * 3600
-        weekday = int(((t + LOCAL_OFFSET_S) // 86_400 + 3) % 7) < 5  # 1970-01-01 was a Thursday
-        morning = rng.uniform(7.0, 8.8) if weekday else rng.uniform(9.0, 11.0)
-        if hour < morning - 0.5:
-            return t + (morning - hour) * 3600.0
-        wait = min(max(rng.expovariate(1 / 9000.0), 900.0), 6 * 3600.0)
-        if hour + wait / 3600.0 < 22.5:
-            return t + wait
-        return tomorrow + morning * 3600.0
 
     # --- parked and charging ------------------------------------------------------------------
 
@@ -155,7 +133,7 @@ class Car:
         if fault is not None and fault.kind is FaultKind.low_12v and fault.armed(self.t):
             sag, until = True, max(until, self.t + 2400.0)  # a weak battery sags overnight
             fault.inject(self.t)
-        elif self.spec.is_ev and self._plug_in():
+        elif self.spec.is_ev and self._plug_in() and not self._crashed():
             rng, pack_kwh = self.rng, self.spec.battery_kwh or DEFAULT_KWH
             target = rng.uniform(85.0, 95.0)
             need_kwh = (target - self.soc) / 100.0 * pack_kwh
@@ -185,7 +163,7 @@ class Car:
         if self._draining():
             return False
         home = km_between(self.lat, self.lng, *self.spec.home) < 1.0
-        return (home and self._local_hour() >= 17.0 and self.soc < 60.0) or self.soc < 35.0
+        return (home and plans.local_hour(self.t) >= 17.0 and self.soc < 60.0) or self.soc < 35.0
 
     def _charge(self, kind: str, target: float, until: float) -> Emitted:
         """A plug-in session; the charge stops at ``target`` SOC or when the car must leave."""
@@ -231,29 +209,13 @@ class Car:
     # --- driving ------------------------------------------------------------------------------
 
     def _destination(self) -> tuple[float, float]:
-        rng, home = self.rng, self.spec.home
-        away = km_between(self.lat, self.lng, *home)
-        homing = self._local_hour() >= 16.0 or rng.random() < 0.35 or away > 25.0
-        if away > 1.0 and homing and not self._on_the_road_fault():
-            return home[0] + rng.uniform(-0.002, 0.002), home[1] + rng.uniform(-0.002, 0.002)
-        far = 18.0 if self.spec.usage != "private" else 12.0
-        km, rad = rng.uniform(2.0, far), math.radians(rng.uniform(0.0, 360.0))
-        lat = self.lat + km * math.cos(rad) / KM_PER_DEG_LAT
-        return lat, self.lng + km * math.sin(rad) / (KM_PER_DEG_LAT * math.cos(math.radians(lat)))
-
-    def _ahead(self, km: float) -> tuple[float, float]:
-        rad = math.radians(self.heading)
-        lat = self.lat + km * math.cos(rad) / KM_PER_DEG_LAT
-        return lat, self.lng + km * math.sin(rad) / (KM_PER_DEG_LAT * math.cos(math.radians(lat)))
+        here, usage = (self.lat, self.lng), self.spec.usage
+        return plans.destination(
+            self.rng, here, self.spec.home, self.t, usage, stay_out=self._road()
+        )
 
     def _cruise(self, highway: bool) -> float:
-        """A target speed in m/s: 80-100 km/h (sometimes more) on an expressway, else urban."""
-        rng = self.rng
-        if highway:
-            kmh = rng.uniform(80.0, 100.0) + (rng.uniform(15.0, 30.0) if self.aggressive else 0.0)
-        else:
-            kmh = rng.uniform(30.0, 60.0)
-        return kmh / 3.6
+        return plans.cruise(self.rng, highway=highway, aggressive=self.aggressive)
 
     def _running_volts(self) -> float:
         return self.rng.uniform(13.6, 14.0) if self.spec.is_ev else self.rng.uniform(13.8, 14.3)
@@ -282,7 +244,10 @@ class Car:
                 and not low
                 and (self.range_km() < DRAIN_KM if drain else self.soc < 15.0)
             ):
-                low, dest = True, self._ahead(0.5 if drain else 1.0)  # to the nearest charger
+                low, dest = (
+                    True,
+                    plans.offset(self.lat, self.lng, 0.5 if drain else 1.0, self.heading),
+                )  # to the nearest charger
             remaining = km_between(self.lat, self.lng, *dest) * 1000.0
             if remaining < 40.0 and self.v < 1.0:
                 if not drain or low:
