@@ -28,6 +28,7 @@ from carecover.telematics.service.simulator_faults import FaultKind
 from carecover.vehicles.models import Vehicle
 
 DEMO_CARS = 24
+"""For a world of 600 cars or more; a smaller one gets one in 25, at least 6."""
 DEMO_DAYS = 3.0
 DEMO_SEED = 2026
 OWNER_FAULTS = {"C0000000001": FaultKind.slow_leak, "C0000000002": FaultKind.low_12v}
@@ -61,7 +62,7 @@ def seed_demo_telematics(
     database: Database,
     now: datetime,
     *,
-    cars: int = DEMO_CARS,
+    cars: int | None = None,
     days: float = DEMO_DAYS,
     cities: list[City] | None = None,
     seed: int = DEMO_SEED,
@@ -72,6 +73,9 @@ def seed_demo_telematics(
     with database.session() as session, session.begin():
         if session.scalar(select(func.count()).select_from(Device)):
             return None
+        if cars is None:
+            world = int(session.scalar(select(func.count()).select_from(Vehicle)) or 0)
+            cars = min(DEMO_CARS, max(6, world // 25))
         owners = dict(
             session.execute(
                 select(Vehicle.id, Customer.customer_no)
