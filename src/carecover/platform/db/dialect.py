@@ -22,7 +22,7 @@ def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.I
 _PARTITION = re.compile(r"^[a-z0-9_]+_(p\d{8}|default)$")
 
 
-def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, Any]) -> bool:
     """Alembic's ``include_name`` hook: a table's partitions (``<table>_pYYYYMMDD`` and
     ``<table>_default``, made by the code at run time) and their indexes are not in the models."""
     if type_ == "table":

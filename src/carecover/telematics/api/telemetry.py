@@ -18,7 +18,6 @@ from carecover.platform.clock import utc_now
 from carecover.platform.errors import Conflict, NotFound, Unauthenticated
 from carecover.platform.http.deps import ApiPrincipal, DbSession, ReqInfo, actor_of
 from carecover.policies.models import Policy
-from carecover.telematics import api_care
 from carecover.telematics.models import Device, Trip, VehicleState
 from carecover.telematics.schemas import (
     DeviceCreate,
@@ -33,7 +32,15 @@ from carecover.telematics.schemas import (
     UbiRead,
     VehicleStateRead,
 )
-from carecover.telematics.service import devices, driving, ingest, payload, reminders, trips
+from carecover.telematics.service import (
+    devices,
+    driving,
+    ingest,
+    payload,
+    payload_fast,
+    reminders,
+    trips,
+)
 from carecover.telematics.service.maintenance import MaintenanceInputError
 from carecover.vehicles.models import Vehicle
 
@@ -81,7 +88,7 @@ async def post_readings(
         raise DeviceUnauthenticated(error.detail) from None
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     try:
-        items = payload.decode(body, content_type)
+        samples, refused = payload_fast.decode_samples(body, content_type, now=now)
     except payload.PayloadRejected as error:
         ingest.reject(session, device.device_no, error, body[:200].hex(), now)
         return IngestRead(
@@ -89,11 +96,15 @@ async def post_readings(
             duplicates=0,
             rejected=[RejectRead(index=-1, reason=error.reason.value, detail=error.detail)],
         )
-    result = ingest.ingest(session, device, items, now=now)
+    ingest.reject_many(session, [(device.device_no, e, x) for _, e, x in refused], now)
+    batch = ingest.DeviceBatch(device, samples)
+    ingest.store(session, [batch], now=now)
     return IngestRead(
-        accepted=result.accepted,
-        duplicates=result.duplicates,
-        rejected=[RejectRead(index=i, reason=r.value, detail=d) for i, r, d in result.rejected],
+        accepted=batch.result.accepted,
+        duplicates=batch.result.duplicates,
+        rejected=[
+            RejectRead(index=i, reason=e.reason.value, detail=e.detail) for i, e, _ in refused
+        ],
     )
 
 
@@ -293,6 +304,3 @@ def get_maintenance(
     except MaintenanceInputError as error:
         raise Conflict(str(error)) from None
     return maintenance_read(vehicle, car, today)
-
-
-router.include_router(api_care.router)  # battery reports and care requests
