@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from random import Random
 
 import pytest
+from msgspec.structs import replace as changed  # a Sample is a msgspec Struct
 
 from carecover.telematics.service.rules import (
     Alert,
@@ -234,7 +235,7 @@ def test_hot_tyres_after_a_highway_drive_do_not_fire() -> None:
 
 def test_without_temperatures_the_cool_down_would_look_like_a_puncture() -> None:
     """The control for the test above: the same readings, uncorrected."""
-    _, alerts = feed(replace(s, tyre_c=None) for s in highway())
+    _, alerts = feed(changed(s, tyre_c=None) for s in highway())
     assert {a.code for a in alerts} == {"tyre_puncture"}
 
 
@@ -367,7 +368,7 @@ def test_a_weak_alternator_while_driving_is_a_charging_fault() -> None:
     _, alerts = feed(samples)
     assert summary(alerts) == [("charging_fault", "warning", None)]
     assert alerts[0].params["minutes"] == 5
-    healthy = [replace(s, battery_v=14.1) for s in samples]
+    healthy = [changed(s, battery_v=14.1) for s in samples]
     assert feed(healthy)[1] == []
 
 
@@ -528,7 +529,7 @@ def everything() -> Iterator[tuple[Sample, RuleContext]]:
     for sample in crash(T0 + timedelta(days=2, hours=11)):
         yield sample, NIGHT
     for sample in puncture(T0 + timedelta(days=2, hours=12)):
-        yield replace(sample, pack_temp_max_c=52.0, cell_v_min=3.6, cell_v_max=3.72), NIGHT
+        yield changed(sample, pack_temp_max_c=52.0, cell_v_min=3.6, cell_v_max=3.72), NIGHT
 
 
 def test_state_round_trips_through_json_without_changing_a_thing() -> None:
@@ -612,7 +613,7 @@ def test_absurd_values_are_dropped_field_by_field() -> None:
     )
     # The one plausible reading still counts (150 kPa of 250, uncorrected): a second confirms it.
     assert result.alerts == []
-    again = evaluate(replace(junk, at=junk.at + timedelta(seconds=1)), state, EV)
+    again = evaluate(changed(junk, at=junk.at + timedelta(seconds=1)), state, EV)
     assert summary(again.alerts) == [("tyre_pressure_low", "urgent", "rl")]
     assert state.last_speed == (50.0, T0.timestamp())  # 900 km/h never became "the speed before"
 

@@ -49,18 +49,37 @@ def profile_of(vehicle: Vehicle) -> rules.VehicleProfile:
 
 
 def rule_sample(vehicle_id: uuid.UUID, s: payload.Sample) -> rules.Sample:
+    """What the rules read of a stored reading (once per reading: nothing built that is absent).
+
+    Speed and the 12 V come from GPS and the box when it sends them, else from the OBD-II PIDs;
+    the lamp from the box's ``mil`` flag, else from the monitor status PID.
+    """
     sig = s.signals
-    tyres = sig.get("tyres") or {}
-    codes = sig.get("dtc")
+    speed, volts, mil = s.speed_kmh, sig.get("lv_v"), sig.get("mil")
+    obd = sig.get("obd")
+    if obd:
+        if speed is None:
+            speed = obd.get("vehicle_speed")
+        if "lv_v" not in sig:
+            volts = obd.get("module_voltage")
+        if "mil" not in sig and "mil_on" in obd:
+            mil = bool(obd["mil_on"])
+    kpa: dict[str, float] | None = None
+    temp: dict[str, float] | None = None
+    if tyres := sig.get("tyres"):
+        kpa, temp = {}, {}
+        for wheel, pair in tyres.items():
+            kpa[wheel], temp[wheel] = pair[0], pair[1]
     acc = sig.get("acc")
-    obd = sig.get("obd") or {}
+    codes = sig.get("dtc")
+    dtcs = None if codes is None else tuple(rules.Dtc(c, dtc.classify(c).severity) for c in codes)
     return rules.Sample(
-        vehicle_id=str(vehicle_id),
+        vehicle_id=vehicle_id,
         at=s.device_time,
-        speed_kmh=s.speed_kmh if s.speed_kmh is not None else obd.get("vehicle_speed"),
-        tyre_kpa={w: v[0] for w, v in tyres.items()} or None,
-        tyre_c={w: v[1] for w, v in tyres.items()} or None,
-        battery_v=sig.get("lv_v", obd.get("module_voltage")),
+        speed_kmh=speed,
+        tyre_kpa=kpa,
+        tyre_c=temp,
+        battery_v=volts,
         engine_running=sig.get("ign"),
         soc_pct=sig.get("soc"),
         range_km=sig.get("range_km"),
@@ -68,10 +87,8 @@ def rule_sample(vehicle_id: uuid.UUID, s: payload.Sample) -> rules.Sample:
         cell_v_min=sig.get("cell_v_min"),
         cell_v_max=sig.get("cell_v_max"),
         accel_g=(acc[0], acc[1], acc[2]) if acc else None,
-        dtcs=None
-        if codes is None
-        else tuple(rules.Dtc(c, dtc.classify(c).severity) for c in codes),
-        mil_on=sig.get("mil", None if "mil_on" not in obd else bool(obd["mil_on"])),
+        dtcs=dtcs,
+        mil_on=mil,
     )
 
 

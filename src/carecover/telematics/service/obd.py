@@ -241,3 +241,56 @@ def parse_response(line: str) -> tuple[int, Reading]:
             "truncated", f"PID 0x{pid:02X} needs {spec.length} data bytes, got {len(data)}"
         )
     return pid, decode_pid(pid, data)
+
+
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_MEMO_MAX = 4096
+"""Decoded answers remembered per PID (dongles repeat the same bytes: a speed, a temperature,
+a voltage); under 1 MB per PID, cleared when full."""
+_Decoded = tuple[str, float, float | None]
+_Spec = tuple[str, int, int, int | None, int, int, int, bool]
+_SPECS: dict[str, _Spec] = {
+    spelling: (p.name, 2 * p.length, p.shift, p.mask, p.num, p.den, p.offset, p.pid == 1)
+    for p in _TABLE
+    for spelling in (f"{p.pid:02X}", f"{p.pid:02x}")
+}
+_MEMO: dict[str, dict[str, _Decoded]] = {spelling: {} for spelling in _SPECS}
+
+
+def decode_answers(answers: Mapping[str, str]) -> dict[str, float] | None:
+    """Mode 01 answers by PID (two hex digits) → values by name, for the ingest hot path.
+
+    Exactly what ``decode_pid(int(pid, 16), bytes.fromhex(data))`` gives for each, with
+    ``mil_on`` (1.0 or 0.0) after the monitor status; None when any answer is not plainly a
+    supported PID with the right number of hex digits (the caller's strict path then names the
+    error).
+    """
+    out: dict[str, float] = {}
+    for pid_hex, data_hex in answers.items():
+        memo = _MEMO.get(pid_hex)
+        if memo is None:
+            return None
+        decoded = memo.get(data_hex)
+        if decoded is None:
+            decoded = _decode_hex(_SPECS[pid_hex], data_hex)
+            if decoded is None:
+                return None
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[data_hex] = decoded
+        name, value, mil = decoded
+        out[name] = value
+        if mil is not None:
+            out["mil_on"] = mil
+    return out
+
+
+def _decode_hex(spec: _Spec, data_hex: str) -> _Decoded | None:
+    name, chars, shift, mask, num, den, offset, status = spec
+    if len(data_hex) != chars or data_hex.strip(_HEX_DIGITS):
+        return None
+    raw = int(data_hex, 16) >> shift  # the bytes read big-endian, as ``Pid.value`` reads them
+    if mask is not None:
+        raw &= mask
+    mil = float(bool(int(data_hex[:2], 16) & 0x80)) if status else None
+    return name, raw * num / den + offset, mil

@@ -36,6 +36,7 @@ WHEELS: Final = ("fl", "fr", "rl", "rr")
 ATMOSPHERE_KPA: Final = 101.325
 KELVIN: Final = 273.15
 _DAY_S: Final = 86_400.0
+_NO_TEMPS: Final[Mapping[str, float]] = {}
 
 
 class _TyreSample(Protocol):
@@ -169,43 +170,18 @@ class TyreTrack:
                 denominator = self.sw * self.sxx - self.sx * self.sx
                 self.leak = -(self.sw * self.sxp - self.sx * self.sp) / denominator
 
-    def add(self, ts: float, cold: float, rules: TyreRules) -> float:
-        """Record a cold reading; the most it fell within the fast window."""
-        points = self.points
-        horizon = ts - rules.fast_window_s
-        if points and points[0][0] < horizon:
-            while points and points[0][0] < horizon:
-                del points[0]
-            self.peak = max((p for _, p in points), default=None)
-        peak = self.peak
-        if not points or ts - points[-1][0] >= rules.fast_spacing_s:
-            points.append((ts, cold))
-            if peak is None or cold > peak:
-                self.peak = cold
-        if self.b_n and ts - self.b_start >= rules.leak_bucket_s:
-            self._close_bucket(rules)
-            self.b_n = 0
-        if not self.b_n:
-            self.b_start, self.b_t, self.b_p = ts, 0.0, 0.0
-        self.b_n += 1
-        self.b_t += ts
-        self.b_p += cold
-        return 0.0 if peak is None else peak - cold
 
-
-def check_wheel(
-    track: TyreTrack,
-    ts: float,
+def _judge(
+    cold: float,
+    drop: float,
+    leak: float | None,
     gauge_kpa: float,
     temp_c: float | None,
     placard_kpa: float,
     rules: TyreRules,
 ) -> Signal:
-    """One wheel's reading against its placard. Without a temperature, no correction."""
-    cold = gauge_kpa if temp_c is None else cold_kpa(gauge_kpa, temp_c, rules.reference_c)
-    drop = track.add(ts, cold, rules)
+    """The signal of one wheel's corrected reading, its fall in the window and its trend."""
     ratio = cold / placard_kpa
-    leak = track.leak
     if drop > rules.fast_drop_kpa:
         code, level = "tyre_puncture", URGENT
     elif ratio < rules.critical_ratio or cold < rules.critical_floor_kpa:
@@ -245,21 +221,81 @@ def check_tyres(
     ts: float,
     rules: TyreRules,
     rejected: list[str],
+    *,
+    quiet: bool = False,
 ) -> list[tuple[str, Signal]]:
-    """Every plausible wheel of a sample, checked; implausible readings go to ``rejected``."""
-    temps = sample.tyre_c
+    """Every plausible wheel of a sample, checked; implausible readings go to ``rejected``.
+
+    Per wheel: the reading corrected to a cold tyre (``cold_kpa``), recorded in its track (the
+    fast window and the half-hour bucket), then judged. This runs for every wheel of every
+    reading, so it is written out in one loop, and a healthy tyre (well inflated, not falling,
+    no leak: the common case) is cleared without another call. ``quiet``: leave out the wheels
+    that only hold or clear (the caller has no episode open that they could move).
+    """
+    temps = sample.tyre_c or _NO_TEMPS
     signals: list[tuple[str, Signal]] = []
+    front, rear = placards
+    placard_of = {"fl": front, "fr": front, "rl": rear, "rr": rear}  # WHEELS
+    reference_k = rules.reference_c + KELVIN
+    max_kpa, min_c, max_c = rules.max_kpa, rules.min_c, rules.max_c
+    horizon, spacing, bucket = ts - rules.fast_window_s, rules.fast_spacing_s, rules.leak_bucket_s
+    # past every threshold of _judge at once: the wheel is clear (anything else asks _judge)
+    healthy = max(rules.clear_ratio, rules.low_ratio, rules.critical_ratio)
+    floor = rules.critical_floor_kpa
+    fall = min(rules.fast_clear_drop_kpa, rules.fast_drop_kpa)
+    trend = min(rules.leak_clear_kpa_per_day, rules.leak_kpa_per_day)
     for wheel, kpa in (sample.tyre_kpa or {}).items():
-        if wheel not in WHEELS or not 0.0 <= kpa <= rules.max_kpa:  # NaN and inf fail too
+        placard = placard_of.get(wheel)
+        if placard is None or not 0.0 <= kpa <= max_kpa:  # NaN and inf fail too
             rejected.append(f"tyre_kpa.{wheel}")
             continue
-        temp = temps.get(wheel) if temps else None
-        if temp is not None and not rules.min_c <= temp <= rules.max_c:
+        temp = temps.get(wheel)
+        if temp is None:
+            cold = kpa
+        elif min_c <= temp <= max_c:  # cold_kpa, inline
+            cold = (kpa + ATMOSPHERE_KPA) * reference_k / (temp + KELVIN) - ATMOSPHERE_KPA
+        else:
             rejected.append(f"tyre_c.{wheel}")
-            temp = None
+            temp, cold = None, kpa
         track = tracks.get(wheel)
         if track is None:
             track = tracks[wheel] = TyreTrack()
-        placard = placards[0] if wheel[0] == "f" else placards[1]
-        signals.append((wheel, check_wheel(track, ts, kpa, temp, placard, rules)))
+        # the fast window: readings at least ``fast_spacing_s`` apart, its peak kept up to date
+        points, peak = track.points, track.peak
+        if points and points[0][0] < horizon:
+            gone = False  # the peak is the window's maximum: look again only if one left
+            while points and points[0][0] < horizon:
+                gone = gone or peak is None or points[0][1] >= peak
+                del points[0]
+            if gone:
+                peak = track.peak = max([p for _, p in points]) if points else None
+        if not points or ts - points[-1][0] >= spacing:
+            points.append((ts, cold))
+            if peak is None or cold > peak:
+                track.peak = cold
+        drop = 0.0 if peak is None else peak - cold  # the most it fell within the window
+        # the half-hour bucket; a full one joins the leak trend
+        b_n = track.b_n
+        if b_n and ts - track.b_start >= bucket:
+            track._close_bucket(rules)
+            b_n = 0
+        if b_n:
+            track.b_t += ts
+            track.b_p += cold
+        else:
+            track.b_start, track.b_t, track.b_p = ts, 0.0 + ts, 0.0 + cold
+        track.b_n = b_n + 1
+        leak = track.leak
+        if (
+            cold / placard >= healthy
+            and cold >= floor
+            and drop < fall
+            and (leak is None or leak < trend)
+        ):
+            if not quiet:
+                signals.append((wheel, CLEAR))
+            continue
+        signal = _judge(cold, drop, leak, kpa, temp, placard, rules)
+        if not quiet or not isinstance(signal, str):
+            signals.append((wheel, signal))
     return signals
