@@ -356,8 +356,10 @@ def _run(
         time.sleep(0.2)
     for p in procs:
         p.send_signal(signal.SIGTERM)
-    for p in procs:
-        p.communicate(timeout=60)
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    for (_ready, out), err in zip(outs, errors, strict=True):
+        if not out.exists():
+            raise RuntimeError(f"an ingest worker failed: {err[-3000:]}")
     results = [json.loads(out.read_text()) for _, out in outs]
     commit_of: dict[tuple[str, int, int], float] = {}
     for r in results:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -16,6 +17,7 @@ from carecover.telematics.models import Device
 from carecover.telematics.service import devices
 from tests.dbutil import DIALECT
 from tests.factories.claims import make_insured
+
 
 @pytest.mark.skipif(DIALECT != "postgresql", reason="a PostgreSQL statement")
 def test_changed_objects_are_saved_in_one_statement_and_not_flushed_again(
@@ -49,5 +51,22 @@ def test_changed_objects_are_saved_in_one_statement_and_not_flushed_again(
 def test_json_and_null_values_round_trip() -> None:
     text = bulk.recordset([{"k": 1, "j": {"a": [1.5, None]}, "n": None}])
     assert text == '[{"k":1,"j":{"a":[1.5,null]},"n":null}]'
-    with pytest.raises(ValueError, match="naive"):
-        bulk.recordset([{"t": utc_now().replace(tzinfo=None)}])
+    when = datetime(2026, 12, 7, 8, 30, 1, 250, tzinfo=UTC)
+    ident = uuid.UUID("0191f3a0-0000-7000-8000-000000000000")
+    assert bulk.recordset([{"t": when, "id": ident}]) == (
+        '[{"t":"2026-12-07T08:30:01.000250Z","id":"0191f3a0-0000-7000-8000-000000000000"}]'
+    )
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        bulk.recordset([{"x": object()}])
+
+
+@pytest.mark.skipif(DIALECT != "postgresql", reason="a PostgreSQL statement")
+def test_a_naive_time_is_refused(session: Session) -> None:
+    car = make_insured(session).car
+    device, _ = devices.register(session, Actor.system(), car.id, DeviceKind.obd_dongle)
+    session.flush()
+    with session.no_autoflush:
+        device.last_seen_at = datetime(2026, 12, 7, 8, 30)  # noqa: DTZ001 - the point of the test
+        with pytest.raises(ValueError, match="naive"):
+            bulk.write_back(session, [device], key="id", only=("last_seen_at",))
+        session.expunge(device)

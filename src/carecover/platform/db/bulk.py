@@ -8,20 +8,18 @@ never pass through a flush do not get them.
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, Column, Table, TypeDecorator, insert, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from carecover.platform.db.base import Base
+from carecover.platform.db.types import UTCDateTime
 
 
 def row_of(obj: Base) -> dict[str, Any]:
@@ -116,23 +114,17 @@ def _pg_type(column: Column[Any]) -> str:
 
 
 def recordset(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as one JSON array for ``jsonb_to_recordset`` (ids and times as text): PostgreSQL
-    parses the whole batch in C, where arrays of text would be quoted value by value."""
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    """Rows as one JSON array for ``jsonb_to_recordset`` (ids, times and decimals as text):
+    PostgreSQL parses the whole batch in C, where arrays of text would be quoted value by value
+    by the driver. Times must be timezone-aware (``write_back`` checks its own)."""
+    return _ENCODER.encode(rows).decode()
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime refused: use an aware UTC datetime")
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_plain)
 
 
 def write_back(
@@ -148,6 +140,12 @@ def write_back(
     columns = [c for c in table.columns if c.key != key and (only is None or c.key in only)]
     pk = table.columns[key]
     rows = [{"k": getattr(o, key), **{c.name: getattr(o, c.key) for c in columns}} for o in objects]
+    times = [c.name for c in columns if isinstance(c.type, UTCDateTime)]
+    for row in rows:
+        for name in times:
+            when = row[name]
+            if when is not None and when.tzinfo is None:
+                raise ValueError("naive datetime refused: use an aware UTC datetime")
     # names come from the models, never from input
     assignments = ", ".join(f"{c.name} = r.{c.name}" for c in columns)
     shape = ", ".join([f"k {_pg_type(pk)}", *(f"{c.name} {_pg_type(c)}" for c in columns)])

@@ -23,10 +23,15 @@ from carecover.platform.events import publish
 from carecover.platform.geo import Point
 from carecover.telematics.events import AlertRaised
 from carecover.telematics.models import Alert, VehicleState
-from carecover.telematics.service import dtc, payload, rules
+from carecover.telematics.service import dtc, nearby, payload, rules
+from carecover.vehicles.enums import Powertrain
 from carecover.vehicles.models import Vehicle
 
 NEAR_SHOP_KM = 3.0
+QUIET_HOURS = rules.QuietHours()
+"""Non-urgent alerts raised 22:00-07:00 Beijing time wait for the morning (``service.quiet``);
+owners cannot set their own window yet."""
+_QUIET_ONLY = rules.RuleContext(quiet_hours=QUIET_HOURS)
 PLACARD_KPA = 230.0
 """Cold placard pressure when the car's own is not on record (typical passenger car, 2.3 bar)."""
 SHOP_CODES = frozenset(
@@ -44,8 +49,12 @@ SHOP_CODES = frozenset(
 )
 
 
+def profile_for(powertrain: Powertrain) -> rules.VehicleProfile:
+    return rules.VehicleProfile(PLACARD_KPA, PLACARD_KPA, powertrain)
+
+
 def profile_of(vehicle: Vehicle) -> rules.VehicleProfile:
-    return rules.VehicleProfile(PLACARD_KPA, PLACARD_KPA, vehicle.powertrain)
+    return profile_for(vehicle.powertrain)
 
 
 def rule_sample(vehicle_id: uuid.UUID, s: payload.Sample) -> rules.Sample:
@@ -92,12 +101,26 @@ def rule_sample(vehicle_id: uuid.UUID, s: payload.Sample) -> rules.Sample:
     )
 
 
-def answer(session: Session, alert: rules.Alert, where: Point | None) -> dict[str, Any]:
+def answer(
+    session: Session,
+    alert: rules.Alert,
+    where: Point | None,
+    charger: tuple[nearby.Site, float] | None = None,
+) -> dict[str, Any]:
     """The next step offered with an alert."""
     if alert.code == "crash":
         return {"kind": "rescue", "claim": "offered"}
     if alert.code.startswith("soc_"):
-        return {"kind": "charger", "status": "requested"}
+        if charger is None:
+            return {"kind": "charger", "status": "none_found"}
+        place, away = charger
+        return {
+            "kind": "charger",
+            "location_id": str(place.location_id),
+            "name": place.name,
+            "address": place.address,
+            "distance_km": round(away, 2),
+        }
     if alert.code not in SHOP_CODES or where is None:
         return {"kind": "none"}
     found = nearest_locations(session, where, partner_type=PartnerType.repair_shop, limit=1)
@@ -115,26 +138,45 @@ def answer(session: Session, alert: rules.Alert, where: Point | None) -> dict[st
 
 
 def run(
-    session: Session, state: VehicleState, samples: Sequence[payload.Sample], now: datetime
+    session: Session,
+    state: VehicleState,
+    samples: Sequence[payload.Sample],
+    now: datetime,
+    *,
+    profile: rules.VehicleProfile | None = None,
+    chargers: nearby.SiteGrid | None = None,
 ) -> list[Alert]:
-    """Evaluate the rules over the car's new samples (oldest first); store and publish alerts."""
-    vehicle = session.get(Vehicle, state.vehicle_id)
-    if vehicle is None:  # pragma: no cover - foreign key
-        return []
+    """Evaluate the rules over the car's new samples (oldest first); store and publish alerts.
+    ``profile`` saves a query when the caller loaded the cars of a whole batch at once;
+    ``chargers``, the charging sites around the car, lets the low-charge rule weigh the range
+    left against the way to the nearest one (and the alert name it)."""
+    vehicle_id = state.vehicle_id
+    if profile is None:
+        vehicle = session.get(Vehicle, vehicle_id)
+        if vehicle is None:  # pragma: no cover - foreign key
+            return []
+        profile = profile_of(vehicle)
     memory = (
         rules.RuleState.from_json(state.rule_state)
         if state.rule_state
-        else rules.RuleState(str(vehicle.id))
+        else rules.RuleState(str(vehicle_id))
     )
-    profile, raised = profile_of(vehicle), []
+    raised = []
     for s in samples:
-        result = rules.evaluate(rule_sample(vehicle.id, s), memory, profile)
-        memory = result.state
         where = Point(s.lat, s.lng) if s.lat is not None and s.lng is not None else None
         if where is None and state.lat is not None and state.lng is not None:
             where = Point(state.lat, state.lng)
+        charger = chargers.nearest(where.lat, where.lng) if chargers and where else None
+        context = (
+            rules.RuleContext(charger_km=charger[1], quiet_hours=QUIET_HOURS)
+            if charger
+            else _QUIET_ONLY
+        )
+        result = rules.evaluate(rule_sample(vehicle_id, s), memory, profile, context)
+        memory = result.state
         for alert in result.alerts:
-            row = _store(session, vehicle.id, alert, answer(session, alert, where), s, now)
+            action = answer(session, alert, where, charger)
+            row = _store(session, vehicle_id, alert, action, s, now)
             if row is not None:
                 raised.append(row)
     state.rule_state = memory.to_json()

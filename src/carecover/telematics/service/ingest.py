@@ -15,6 +15,7 @@ query for the cars' profiles, and executemany updates of devices and states.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,12 +26,15 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from carecover.partners.enums import PartnerType
 from carecover.platform.clock import ensure_utc
 from carecover.platform.db import bulk, dialect_insert
+from carecover.platform.geo import Point
 from carecover.telematics.enums import RejectReason
 from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
-from carecover.telematics.service import alerts, trip_log
+from carecover.telematics.service import alerts, nearby, rules, trip_log
 from carecover.telematics.service.payload import PayloadRejected, Sample, validate
+from carecover.vehicles.enums import Powertrain
 from carecover.vehicles.models import Vehicle
 
 SQLITE_CHUNK = 400
@@ -114,6 +118,8 @@ def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) ->
     """Persist the validated samples of several devices; fills each batch's ``result``."""
     with session.no_autoflush:  # devices and states are saved in bulk, once each
         _store(session, batches, now)
+    if session.get_bind().dialect.name != "postgresql":
+        session.flush()  # SQLite saves them here: a next call's state reload must see them
 
 
 def _store(session: Session, batches: Sequence[DeviceBatch], now: datetime) -> None:
@@ -274,12 +280,20 @@ def _advance(
             select(Vehicle.id, Vehicle.powertrain).where(Vehicle.id.in_(ids))
         )
     }
+    chargers, low_cars = _chargers_near_low_evs(session, by_vehicle, states, profiles)
     for vid in ids:
         entries = sorted(by_vehicle[vid], key=lambda e: (e[1].device_time, e[1].seq))
         samples = [s for _, s in entries]
         state = states[vid]
         _move_forward(state, samples, now)
-        raised = alerts.run(session, state, samples, now, profile=profiles.get(vid))
+        raised = alerts.run(
+            session,
+            state,
+            samples,
+            now,
+            profile=profiles.get(vid),
+            chargers=chargers if vid in low_cars else None,
+        )
         trip_log.record(session, state, samples, now)
         for alert in raised:
             for batch, s in entries:  # the alert belongs to the device whose reading raised it
@@ -288,6 +302,43 @@ def _advance(
                     break
     if pg:
         bulk.write_back(session, list(states.values()), key="vehicle_id")
+
+
+LOW_RANGE_KM = 200.0
+"""An EV reporting less range than this (or ``LOW_SOC_PCT``) gets the nearest charger looked up."""
+LOW_SOC_PCT = 40.0
+
+
+def _chargers_near_low_evs(
+    session: Session,
+    by_vehicle: dict[uuid.UUID, list[tuple[DeviceBatch, Sample]]],
+    states: dict[uuid.UUID, VehicleState],
+    profiles: dict[uuid.UUID, rules.VehicleProfile],
+) -> tuple[nearby.SiteGrid | None, set[uuid.UUID]]:
+    """The charging sites around the batch's electric cars that run low (one query, if any),
+    and which cars those are."""
+    points: list[Point] = []
+    cars: set[uuid.UUID] = set()
+    for vid, entries in by_vehicle.items():
+        profile = profiles.get(vid)
+        if profile is None or profile.powertrain is not Powertrain.bev:
+            continue
+        low = [
+            s
+            for _, s in entries
+            if (s.signals.get("range_km") or math.inf) < LOW_RANGE_KM
+            or (s.signals.get("soc") or math.inf) < LOW_SOC_PCT
+        ]
+        if not low:
+            continue
+        cars.add(vid)
+        state = states[vid]
+        points.extend(Point(s.lat, s.lng) for s in low if s.lat is not None and s.lng is not None)
+        if state.lat is not None and state.lng is not None:
+            points.append(Point(state.lat, state.lng))
+    if not cars:
+        return None, cars
+    return nearby.load(session, points, PartnerType.charging_operator), cars
 
 
 def _move_forward(state: VehicleState, samples: Sequence[Sample], now: datetime) -> None:
