@@ -94,3 +94,14 @@ def test_without_a_charger_nearby_the_plain_threshold_applies(session: Session) 
     assert [(a.code, a.action["kind"], a.action.get("status")) for a in low.alerts] == [
         ("soc_low", "charger", "none_found")
     ]
+
+
+def test_a_charger_round_the_corner_does_not_hide_an_empty_pack(session: Session) -> None:
+    make_partner(session, partner_type=PartnerType.charging_operator, location=(31.2390, 121.4737))
+    car = _ev(session)
+    device, _ = devices.register(session, Actor.system(), car.id, DeviceKind.ev_box)
+    # about 1 km to the charger: 40 km of range covers it, but 8 % is under the 10 % floor
+    result = ingest.ingest(session, device, _drive(0, [90.0, 60.0, 40.0], 5.0), now=utc_now())
+    assert [(a.code, a.params["soc_pct"]) for a in result.alerts] == [("soc_low", 8.0)]
+    assert result.alerts[0].action["kind"] == "charger"
+    assert result.alerts[0].action["distance_km"] < 1.5

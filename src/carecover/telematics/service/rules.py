@@ -307,12 +307,15 @@ def _soc(run: _Run, sample: Sample, charger_km: float | None) -> Signal | None:
         range_km = None
     if charger_km is not None and math.isfinite(charger_km) and range_km is not None:
         need = charger_km * cfg.soc_need_factor + cfg.soc_margin_km
-        if range_km >= need:
-            return CLEAR if range_km >= need + cfg.soc_clear_band_km else HOLD
+        params = {"range_km": round(range_km), "charger_km": round(charger_km, 1)}
+        if range_km >= need:  # a charger close by: still, under the floor the pack is low
+            if soc is not None and soc < cfg.soc_fallback_pct:
+                return "soc_low", WARNING, {**params, "needed_km": round(need), "soc_pct": soc}
+            full = soc is None or soc >= 2 * cfg.soc_fallback_pct
+            return CLEAR if full and range_km >= need + cfg.soc_clear_band_km else HOLD
         code, level = "soc_low", WARNING
         if range_km < charger_km * cfg.soc_unreachable_factor:
             code, level = "soc_charger_unreachable", URGENT
-        params = {"range_km": round(range_km), "charger_km": round(charger_km, 1)}
         return code, level, {**params, "needed_km": round(need), "soc_pct": soc}
     if soc is None:
         return None

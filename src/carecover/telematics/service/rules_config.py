@@ -60,7 +60,7 @@ class RuleConfig:
     soc_margin_km: float = 10.0
     soc_unreachable_factor: float = 1.2  # range < charger x 1.2 (roads wind): urgent
     soc_clear_band_km: float = 15.0
-    soc_fallback_pct: float = 10.0  # no charger distance: SOC below is soc_low; ends at twice
+    soc_fallback_pct: float = 10.0  # SOC below is soc_low, a charger near or not; ends at twice
     pack_warning_c: float = 50.0
     pack_urgent_c: float = 55.0
     pack_clear_c: float = 47.0
