@@ -413,6 +413,7 @@ def bench_mqtt(
     rates: tuple[float, ...] = (4_000.0, 8_000.0, 10_000.0),
     seconds: float = 20.0,
     devices: int = 2_000,
+    workers: int = 2,
     batched: int = 10,
 ) -> list[Result]:
     """One result per offered rate of single-reading messages, and one with devices that send
@@ -439,7 +440,7 @@ def bench_mqtt(
             "port": port,
         }
         raw = _raw_broker(host, port, spec) if per_message == 1 else None
-        run = _run(db, url, spec, registered)
+        run = _run(db, url, spec, registered, workers)
         out.append(_record(result, run, raw, spec, faults, registered))
     db.dispose()
     for r in out:
