@@ -12,14 +12,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from carecover.customers import repository as customers
-from carecover.platform.auth.roles import Permission, Role, has_permission
-from carecover.platform.errors import NotFound
 from carecover.platform.http.deps import ApiPrincipal, DbSession, ReqInfo, actor_of
+from carecover.telematics.api.access import readable_vehicle as _vehicle
 from carecover.telematics.models import BatteryReport, CareRequest
 from carecover.telematics.service import battery_reports, care
 from carecover.telematics.service.care import CareKind
-from carecover.vehicles.models import Vehicle
 
 router = APIRouter(tags=["telematics"])
 
@@ -74,19 +71,6 @@ class CareRequestRead(BaseModel):
     claim_id: uuid.UUID | None
     created_at: datetime
     claim_prefill: ClaimPrefillRead | None = None
-
-
-def _vehicle(session: DbSession, principal: ApiPrincipal, vehicle_id: uuid.UUID) -> Vehicle:
-    vehicle = session.get(Vehicle, vehicle_id)
-    if vehicle is None:
-        raise NotFound()
-    if principal.role is Role.owner:
-        owner = customers.get_by_user(session, principal.user_id)
-        if owner is None or owner.id != vehicle.owner_id:
-            raise NotFound()
-    elif not has_permission(principal.role, Permission.customers_read):
-        raise NotFound()
-    return vehicle
 
 
 def report_read(row: BatteryReport) -> BatteryReportRead:

@@ -12,12 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
 
-from carecover.customers import repository as customers
-from carecover.platform.auth.roles import Permission, Role, has_permission
 from carecover.platform.clock import utc_now
 from carecover.platform.errors import Conflict, NotFound, Unauthenticated
 from carecover.platform.http.deps import ApiPrincipal, DbSession, ReqInfo, actor_of
 from carecover.policies.models import Policy
+from carecover.telematics.api.access import readable_vehicle as _vehicle
 from carecover.telematics.models import Device, Trip, VehicleState
 from carecover.telematics.schemas import (
     DeviceCreate,
@@ -106,19 +105,6 @@ async def post_readings(
             RejectRead(index=i, reason=e.reason.value, detail=e.detail) for i, e, _ in refused
         ],
     )
-
-
-def _vehicle(session: DbSession, principal: ApiPrincipal, vehicle_id: uuid.UUID) -> Vehicle:
-    vehicle = session.get(Vehicle, vehicle_id)
-    if vehicle is None:
-        raise NotFound()
-    if principal.role is Role.owner:
-        owner = customers.get_by_user(session, principal.user_id)
-        if owner is None or owner.id != vehicle.owner_id:
-            raise NotFound()
-    elif not has_permission(principal.role, Permission.customers_read):
-        raise NotFound()
-    return vehicle
 
 
 def device_read(device: Device) -> DeviceRead:
