@@ -101,24 +101,29 @@ def ingest(
     """Validate and store one device's readings; returns what was accepted, duplicated and
     refused (each refused reading is also kept with its reason)."""
     samples: list[Sample] = []
-    refused: list[tuple[int, PayloadRejected]] = []
+    refused: list[tuple[int, PayloadRejected, str]] = []
     for index, item in enumerate(items):
         try:
             samples.append(validate(item, now=now))
         except PayloadRejected as error:
-            refused.append((index, error))
-            reject(session, device.device_no, error, repr(item)[:200], now)
+            refused.append((index, error, repr(item)[:200]))
+    reject_many(session, [(device.device_no, e, x) for _, e, x in refused], now)
     batch = DeviceBatch(device, samples)
-    batch.result.rejected = [(i, e.reason, e.detail) for i, e in refused]
+    batch.result.rejected = [(i, e.reason, e.detail) for i, e, _ in refused]
     store(session, [batch], now=now)
     return batch.result
+
+
+def _postgres(session: Session) -> bool:
+    """PostgreSQL takes the bulk statements; SQLite, the embedded default, the portable ones."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) -> None:
     """Persist the validated samples of several devices; fills each batch's ``result``."""
     with session.no_autoflush:  # devices and states are saved in bulk, once each
         _store(session, batches, now)
-    if session.get_bind().dialect.name != "postgresql":
+    if not _postgres(session):
         session.flush()  # SQLite saves them here: a next call's state reload must see them
 
 
@@ -152,7 +157,7 @@ def _store(session: Session, batches: Sequence[DeviceBatch], now: datetime) -> N
             if device.last_seq is None or top > device.last_seq:
                 device.last_seq = top
             touched.append(device)
-    if touched and session.get_bind().dialect.name == "postgresql":
+    if touched and _postgres(session):
         bulk.write_back(session, touched, key="id", only=("last_seen_at", "last_seq"))
     if by_vehicle:
         _advance(session, by_vehicle, now)
@@ -164,7 +169,7 @@ def _insert(
     """Insert the rows, skipping those already stored; the keys of the rows this call stored."""
     if not rows:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
+    if _postgres(session):
         return _insert_pg(session, rows, now)
     stored: set[tuple[uuid.UUID, int, datetime]] = set()
     for start in range(0, len(rows), SQLITE_CHUNK):
@@ -241,7 +246,7 @@ def _advance(
     """Move each car's latest state forward and run its rules over its new samples."""
     ids = sorted(by_vehicle)
     first = {vid: min(s.device_time for _, s in by_vehicle[vid]) for vid in ids}
-    pg = session.get_bind().dialect.name == "postgresql"
+    pg = _postgres(session)
     if pg:  # two workers may see a car's first reading at once
         session.execute(
             _PG_NEW_STATES,
