@@ -8,10 +8,13 @@ from fastapi.responses import JSONResponse
 from carecover import __version__
 from carecover.accounts import api as accounts_api
 from carecover.benefits import api as benefits_api
+from carecover.bookings import api as bookings_api
+from carecover.charging import api as charging_api
 from carecover.claims import api as claims_api
 from carecover.customers import api as customers_api
 from carecover.evidence import api as evidence_api
 from carecover.operations import api as operations_api
+from carecover.orders import api as orders_api
 from carecover.partners import api as partners_api
 from carecover.parts import api as parts_api
 from carecover.platform.db.session import Database
@@ -40,6 +43,9 @@ def api_router() -> APIRouter:
     router.include_router(parts_api.router)
     router.include_router(claims_api.router)
     router.include_router(telematics_api.router)
+    router.include_router(charging_api.router)
+    router.include_router(bookings_api.router)
+    router.include_router(orders_api.router)
     return router
 
 

@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 
 from carecover import __version__
 from carecover.accounts import web as accounts_web
+from carecover.bookings import web as bookings_web
+from carecover.charging import web as charging_web
 from carecover.claims import web as claims_web
 from carecover.entrypoints import registry
 from carecover.entrypoints.api import FORM_PATHS, UPLOAD_PATHS, api_router, health
@@ -22,6 +24,7 @@ from carecover.entrypoints.web import customers as customer_pages
 from carecover.entrypoints.web import faces
 from carecover.evidence import web as evidence_web
 from carecover.operations import web as operations_web
+from carecover.orders import web as orders_web
 from carecover.partners import web as partners_web
 from carecover.parts import web as parts_web
 from carecover.platform.config import Settings, get_settings
@@ -127,4 +130,7 @@ def create_app(
     app.include_router(parts_web.router)
     app.include_router(claims_web.router)
     app.include_router(telematics_web.router)
+    app.include_router(charging_web.router)
+    app.include_router(bookings_web.router)
+    app.include_router(orders_web.router)
     return app

@@ -19,6 +19,9 @@ MODEL_MODULES = (
     "carecover.parts.models",
     "carecover.claims.models",
     "carecover.telematics.models",
+    "carecover.charging.models",
+    "carecover.bookings.models",
+    "carecover.orders.models",
 )
 
 HANDLER_AND_JOB_MODULES = (

@@ -1,0 +1,1 @@
+"""Bookable services, time slots with capacity, and bookings."""

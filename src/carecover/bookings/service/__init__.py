@@ -1,0 +1,1 @@
+"""The bookings domain's services (they never commit: the caller owns the transaction)."""

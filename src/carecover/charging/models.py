@@ -1,0 +1,1 @@
+"""Charging locations, EVSEs, connectors and tariffs (OCPI 2.2.1 Locations and Tariffs)."""

@@ -1,0 +1,1 @@
+"""The charging domain's services (they never commit: the caller owns the transaction)."""

@@ -1,0 +1,1 @@
+"""Service orders, their timeline, provider units and their positions, offers, rate cards."""

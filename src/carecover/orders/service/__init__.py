@@ -1,0 +1,1 @@
+"""The orders domain's services (they never commit: the caller owns the transaction)."""
