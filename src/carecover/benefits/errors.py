@@ -27,6 +27,18 @@ class DuplicateUse(Conflict):
     code = "duplicate_use"
 
 
+class UseNotFound(NotFound):
+    """No use was recorded under this reference."""
+
+    code = "use_not_found"
+
+
+class UseAlreadyReturned(Conflict):
+    """This use was given back already; a use goes back once."""
+
+    code = "use_already_returned"
+
+
 class IncidentRequired(AppError):
     """Per-incident quotas need the incident the use belongs to."""
 

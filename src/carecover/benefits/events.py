@@ -27,3 +27,16 @@ class EntitlementUsed(DomainEvent):
     service: str
     reference: str
     price_fen: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntitlementReturned(DomainEvent):
+    """A use was given back (its order or booking was cancelled in time); ``unit_returned`` says
+    whether a quota unit went back to its counter (False for paid or unlimited uses)."""
+
+    event_type = "benefits.entitlement_returned"
+    vehicle_id: uuid.UUID
+    service: str
+    reference: str
+    price_fen: int
+    unit_returned: bool

@@ -83,3 +83,7 @@ class Use(IdMixin, Base):
     reference: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     price_fen: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, nullable=False)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the use was given back (an order or booking cancelled in time): its unit went back
+    to the quota counter. None while the use stands."""
+    return_reason: Mapped[str | None] = mapped_column(String(200))

@@ -22,8 +22,10 @@ from carecover.benefits.errors import (
     NotEntitled,
     QuotaExhausted,
     UnknownPackage,
+    UseAlreadyReturned,
+    UseNotFound,
 )
-from carecover.benefits.events import EntitlementUsed, PackageGranted
+from carecover.benefits.events import EntitlementReturned, EntitlementUsed, PackageGranted
 from carecover.benefits.models import Grant, GrantItem, QuotaCounter, Use
 from carecover.platform import audit
 from carecover.platform.clock import ensure_utc, utc_now
@@ -251,6 +253,80 @@ def _take_unit(session: Session, item: GrantItem, key: str) -> bool:
             QuotaCounter.used < item.quota,
         )
         .values(used=QuotaCounter.used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def give_back(
+    session: Session,
+    actor: Actor,
+    *,
+    reference: str,
+    at: datetime | None = None,
+    reason: str,
+) -> Use:
+    """Give back the use recorded under ``reference`` (its order or booking was cancelled in
+    time). A covered use's unit goes back to the counter it came from (same item, same period,
+    whenever the give-back happens); a paid or unlimited use is only marked returned. Both steps
+    are guarded UPDATEs: of two concurrent give-backs exactly one succeeds, the other gets
+    ``UseAlreadyReturned``, and a counter never goes below zero."""
+    when = ensure_utc(at) if at else utc_now()
+    record = session.scalars(select(Use).where(Use.reference == reference)).first()
+    if record is None:
+        raise UseNotFound(reference=reference)
+    note = reason.strip()[:200] or "-"
+    marked = session.execute(
+        update(Use)
+        .where(Use.id == record.id, Use.returned_at.is_(None))
+        .values(returned_at=when, return_reason=note)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(marked, "rowcount", 0) != 1:
+        raise UseAlreadyReturned(reference=reference)
+    unit_returned = False
+    if record.item_id is not None and record.period_key is not None:
+        item = session.get(GrantItem, record.item_id)
+        if item is not None and item.quota is not None:
+            unit_returned = _return_unit(session, item.id, record.period_key)
+    session.refresh(record)
+    audit.record(
+        session,
+        actor,
+        "benefits.returned",
+        object_type="vehicle",
+        object_id=record.vehicle_id,
+        details={
+            "service": record.service.value,
+            "reference": reference,
+            "price_fen": record.price_fen,
+            "unit_returned": unit_returned,
+            "reason": note,
+        },
+    )
+    publish(
+        session,
+        EntitlementReturned(
+            vehicle_id=record.vehicle_id,
+            service=record.service.value,
+            reference=reference,
+            price_fen=record.price_fen,
+            unit_returned=unit_returned,
+        ),
+        request_id=actor.request_id,
+    )
+    return record
+
+
+def _return_unit(session: Session, item_id: uuid.UUID, key: str) -> bool:
+    result = session.execute(
+        update(QuotaCounter)
+        .where(
+            QuotaCounter.item_id == item_id,
+            QuotaCounter.period_key == key,
+            QuotaCounter.used > 0,
+        )
+        .values(used=QuotaCounter.used - 1)
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
