@@ -77,6 +77,8 @@ class Permission(StrEnum):
     customers_manage = "customers_manage"
     claims_handle = "claims_handle"
     """Assess, decide and pay claims; approve repair supplements (the adjuster desk)."""
+    dispatch_manage = "dispatch_manage"
+    """Take rescue orders on the phone, assign and reassign units, plan the coverage circle."""
 
 
 _EVERYONE = frozenset({Permission.profile_manage})
@@ -88,9 +90,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.partner_admin: _EVERYONE
     | {Permission.partner_portal, Permission.partner_team_read, Permission.partner_team_manage},
     Role.adjuster: _STAFF | {Permission.claims_handle},
-    Role.dispatcher: _STAFF,
+    Role.dispatcher: _STAFF | {Permission.dispatch_manage},
     Role.network_manager: _STAFF | {Permission.users_read, Permission.organisations_manage},
-    Role.customer_ops: _STAFF | {Permission.users_read, Permission.customers_manage},
+    Role.customer_ops: _STAFF
+    | {Permission.users_read, Permission.customers_manage, Permission.dispatch_manage},
     Role.auditor: _STAFF | {Permission.users_read, Permission.audit_read, Permission.jobs_read},
     Role.admin: _STAFF
     | {
@@ -102,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.jobs_read,
         Permission.operations_manage,
         Permission.claims_handle,
+        Permission.dispatch_manage,
     },
 }
 
