@@ -71,8 +71,8 @@ class Outcome:
     response_s: float
     """From the call to the unit on site (wait + ETA)."""
     cost_fen: int
-    busy_until: float
-    """When the unit was free again (POSIX seconds)."""
+    busy_until: float | None
+    """When the unit was free again (POSIX seconds); None: unserved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +263,7 @@ def replay(
 
 
 def _unserved(call: RescueCall) -> Outcome:
-    return Outcome(call.request.id, call.service, None, math.inf, math.inf, math.inf, 0, math.nan)
+    return Outcome(call.request.id, call.service, None, math.inf, math.inf, math.inf, 0, None)
 
 
 def _dispatch(
@@ -304,7 +304,7 @@ def _report(
     for o in results:
         by_service.setdefault(o.service, []).append(o)
     start = ordered[0].request.at.timestamp() if ordered else 0.0
-    end = max([start, *(o.busy_until for o in served)])
+    end = max([start, *(o.busy_until for o in served if o.busy_until is not None)])
     span = (end - start) * len(fleet.units)
     return ReplayReport(
         policy=policy,
