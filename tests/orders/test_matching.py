@@ -120,9 +120,12 @@ def test_the_fifteen_minute_circle() -> None:
     assert WITHIN_S == 900
     index = FleetIndex.build([unit(1.0), unit(30.0)], now=NOW)
     near, far = rank(request(0.0), index, TRAVEL)
-    assert near.within and within_circle(near)
-    assert not far.within and not within_circle(far)
-    assert within_circle(900.0) and not within_circle(900.5)
+    assert near.within
+    assert within_circle(near)
+    assert not far.within
+    assert not within_circle(far)
+    assert within_circle(900.0)
+    assert not within_circle(900.5)
     assert within_circle(far, minutes=120)
 
 
@@ -143,9 +146,12 @@ def test_batched_beats_greedy_where_greedy_takes_the_wrong_unit() -> None:
     index = FleetIndex.build([a, b], now=NOW)
     greedy = assign_greedy([r2, r1], index, TRAVEL, weights=ETA_ONLY)
     batched = assign_batch([r1, r2], index, TRAVEL, weights=ETA_ONLY)
-    assert greedy[r1.id] is not None and greedy[r1.id].unit.id == a.id
-    assert batched[r1.id] is not None and batched[r1.id].unit.id == b.id
-    assert batched[r2.id] is not None and batched[r2.id].unit.id == a.id
+    assert greedy[r1.id] is not None
+    assert greedy[r1.id].unit.id == a.id
+    assert batched[r1.id] is not None
+    assert batched[r1.id].unit.id == b.id
+    assert batched[r2.id] is not None
+    assert batched[r2.id].unit.id == a.id
     km_to_s = 1.35 / TRAVEL.speed(at=NOW, tier=2) * 3600
     assert total_eta_s(greedy) == pytest.approx(14.8 * km_to_s, rel=1e-3)
     assert total_eta_s(batched) == pytest.approx(5.2 * km_to_s, rel=1e-3)
