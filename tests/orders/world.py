@@ -41,6 +41,7 @@ class World:
     ev: Vehicle
     units: dict[str, ProviderUnit]
     dispatcher: Actor
+    dispatcher_user: User
 
 
 def actor_of(user: User) -> Actor:
@@ -130,4 +131,5 @@ def build(session: Session, now: datetime) -> World:
         ev=ev,
         units=fleet,
         dispatcher=actor_of(dispatcher),
+        dispatcher_user=dispatcher,
     )

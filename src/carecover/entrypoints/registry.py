@@ -35,6 +35,8 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.telematics.handlers",
     "carecover.telematics.jobs",
     "carecover.parts.service",
+    "carecover.orders.handlers",
+    "carecover.orders.jobs",
 )
 
 
