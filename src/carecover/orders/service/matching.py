@@ -55,6 +55,9 @@ class DispatchRequest:
     city_adcode: str
     premium: bool = False
     """A premium vehicle: the partner's rating weighs more (``Weights.premium_rating``)."""
+    waited_s: float = 0.0
+    """How long it has already waited for a unit (a batch serves the longest-waiting first when
+    units are too few; see ``Weights.wait``)."""
 
     def __post_init__(self) -> None:
         if not -90.0 <= self.lat <= 90.0 or not -180.0 <= self.lng <= 180.0:
@@ -108,9 +111,14 @@ class Weights:
     late: float = 0.0
     """Added when the ETA misses the 15-minute circle (0: the total ETA alone decides; a few
     hundred seconds make a burst's assignment keep more requests inside the circle)."""
+    wait: float = 1.0
+    """Credit per second a request has waited, used by ``assign_batch`` only to choose *which*
+    requests are served when there are fewer units than requests (so an old request is not
+    passed over tick after tick by new ones nearer the units); it never changes which unit
+    serves whom among the requests served."""
 
     def __post_init__(self) -> None:
-        values = (self.eta, self.cost, self.rating, self.premium_rating, self.late)
+        values = (self.eta, self.cost, self.rating, self.premium_rating, self.late, self.wait)
         if any(not math.isfinite(v) or v < 0 for v in values):
             raise ValueError("weights must be finite and not negative")
 
@@ -211,9 +219,12 @@ def _candidate_sets(
     return out
 
 
-def solve(sets: Sequence[Sequence[Candidate]]) -> list[Candidate | None]:
+def solve(
+    sets: Sequence[Sequence[Candidate]], credits: Sequence[float] | None = None
+) -> list[Candidate | None]:
     """The optimal assignment over candidate sets: the most requests served, then the least
-    total score; no unit twice. One entry per set: its chosen candidate or None."""
+    total score (less each served request's credit); no unit twice. One entry per set: its
+    chosen candidate or None."""
     columns: dict[uuid.UUID, int] = {}
     for cands in sets:
         for c in cands:
@@ -221,17 +232,18 @@ def solve(sets: Sequence[Sequence[Candidate]]) -> list[Candidate | None]:
     chosen: list[Candidate | None] = [None] * len(sets)
     if not columns:
         return chosen
-    top = max(c.score for cands in sets for c in cands)
-    # Larger than any sum of real scores: one more request served always beats a lower total.
-    big = (max(top, 0.0) + 1.0) * (len(sets) + 1)
+    credit = [0.0] * len(sets) if credits is None else list(credits)
+    top = max(abs(c.score - credit[row]) for row, cands in enumerate(sets) for c in cands)
+    # Larger than any two sums of real entries: one more request served always wins.
+    big = (top + 1.0) * (2 * len(sets) + 2)
     cost = np.full((len(sets), len(columns)), big)
     best: dict[tuple[int, int], Candidate] = {}
     for row, cands in enumerate(sets):
         for c in cands:
             col = columns[c.unit.id]
             # A unit listed twice for one request (it should not be) keeps its best score.
-            if c.score < cost[row, col]:
-                cost[row, col] = c.score
+            if (row, col) not in best or c.score < best[(row, col)].score:
+                cost[row, col] = c.score - credit[row]
                 best[(row, col)] = c
     rows, cols = linear_sum_assignment(cost)
     for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
@@ -252,7 +264,8 @@ def assign_batch(
     taken: set[uuid.UUID] = set()
     for group in _by_city(requests).values():
         sets = _candidate_sets(group, index, travel, k=k, weights=weights, taken=taken)
-        for r, c in zip(group, solve(sets), strict=True):
+        credits = [weights.wait * r.waited_s for r in group]
+        for r, c in zip(group, solve(sets, credits), strict=True):
             result[r.id] = c
             if c is not None:
                 taken.add(c.unit.id)

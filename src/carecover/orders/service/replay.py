@@ -246,7 +246,9 @@ def replay(
             continue
         decisions += 1
         now = datetime.fromtimestamp(t, UTC)
-        requests = [replace(c.request, at=now) for c in waiting]
+        requests = [
+            replace(c.request, at=now, waited_s=t - c.request.at.timestamp()) for c in waiting
+        ]
         assign = assign_batch if policy == "batched" else assign_greedy
         chosen = assign(requests, fleet.index(now), travel, k=k, weights=weights)
         still: list[RescueCall] = []
