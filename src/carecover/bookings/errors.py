@@ -8,8 +8,10 @@ from carecover.platform.errors import AppError, Conflict, NotFound
 
 
 class Unprocessable(AppError):
+    """Well-formed but impossible to book (422)."""
+
     status_code: ClassVar[int] = 422
-    code: ClassVar[str] = "unprocessable"
+    code: ClassVar[str] = "booking_unprocessable"
 
 
 class BookingNotFound(NotFound):
