@@ -18,6 +18,7 @@ from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from carecover.entrypoints import registry
 from carecover.entrypoints.seed.claims import seed_demo_claims
+from carecover.entrypoints.seed.orders import seed_demo_orders
 from carecover.entrypoints.seed.parts import seed_demo_parts
 from carecover.entrypoints.seed.telematics import seed_demo_telematics
 from carecover.entrypoints.seed.world import (
@@ -29,6 +30,7 @@ from carecover.entrypoints.seed.world import (
 )
 from carecover.evidence import cli as evidence_cli
 from carecover.evidence.jobs import integrate_pending
+from carecover.orders import cli as orders_cli
 from carecover.platform.clock import utc_now
 from carecover.platform.config import ConfigError, get_settings
 from carecover.platform.context import Actor
@@ -44,6 +46,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_cli.app, name="users")
 app.add_typer(evidence_cli.app, name="evidence")
+telematics_cli.app.command("rescue")(orders_cli.rescue)
 app.add_typer(telematics_cli.app, name="simulate")
 telematics_cli.on_start(registry.load_all)
 console = Console()
@@ -144,6 +147,7 @@ def build_world(
         link_demo_owners(session)
         seed_demo_parts(session)
         seed_demo_claims(session, spec.now)
+        seed_demo_orders(session, spec.now)
     integrate_pending(get_database(), get_settings())  # the demo parts' events get their proofs
     with Progress(console=console) as progress:
         task = progress.add_task(translate("cli.simulate.progress", lang), total=1.0)

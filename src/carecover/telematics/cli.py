@@ -85,6 +85,7 @@ def resolve_cities(text: str) -> list[City]:
 
 @app.callback(invoke_without_command=True)
 def simulate(
+    ctx: typer.Context,
     vehicles: Annotated[int, typer.Option(min=1, max=10_000, help="Cars to drive.")] = 10,
     cities: Annotated[str, typer.Option(help="City names or adcodes, or a count.")] = "",
     minutes: Annotated[float, typer.Option(min=0, help="Simulated minutes.")] = 0.0,
@@ -107,6 +108,10 @@ def simulate(
     check: Annotated[bool, typer.Option(help="Exit 1 unless alerts match the faults.")] = False,
 ) -> None:
     """Drive simulated cars over the demo world with injected faults, into the pipeline."""
+    if ctx.invoked_subcommand is not None:  # `carecover simulate rescue …` and the like
+        for hook in _prepare:
+            hook()
+        return
     lang = get_settings().default_language
     for hook in _prepare:
         hook()

@@ -325,6 +325,11 @@ def seed_world(
 
 
 WORLD_TABLES = (
+    "service_order_offers",
+    "service_order_events",
+    "service_orders",
+    "order_units",
+    "order_rate_cards",
     "telematics_alerts",
     "telematics_readings",
     "telematics_rejects",
