@@ -1,0 +1,309 @@
+"""The nearest available chargers to a point (a low-charge alert, the owner's "find a charger").
+
+"Available" must be true when the owner arrives, so an EVSE counts only if its operator's latest
+statement is AVAILABLE, that statement is recent (``STATUS_STALE_AFTER``; older is UNKNOWN), no
+owner reported a failure there since, the operator is an active partner, and one of its
+connectors meets the filters (standards, DC, power). Candidates come nearest first from the
+spatial index (``service.index``); their live statuses from one query per round of candidates.
+``nearest_available_band`` finds candidates with a latitude/longitude box in SQL instead (the
+reference the index is measured against: same answers).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carecover.charging.enums import ConnectorType, EvseStatus, PowerType
+from carecover.charging.models import ChargingLocation, Connector, Evse, Tariff
+from carecover.charging.service import index as spatial
+from carecover.charging.service.tariffs import TariffSummary, in_force, price_at
+from carecover.partners.enums import PartnerStatus
+from carecover.partners.models import Partner
+from carecover.partners.repository import bounding_box
+from carecover.platform.errors import FieldProblem, InvalidFields
+from carecover.platform.geo import Point, haversine_km
+
+STATUS_STALE_AFTER = timedelta(minutes=60)
+"""An EVSE status the operator has not restated for this long is UNKNOWN, not AVAILABLE."""
+DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 500.0
+MAX_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    standards: frozenset[ConnectorType] | None
+    min_w: float
+    dc_only: bool
+
+    def serves(self, standard: ConnectorType, power_type: PowerType, watts: float) -> bool:
+        if self.standards and standard not in self.standards:
+            return False
+        if self.dc_only and power_type is not PowerType.DC:
+            return False
+        return watts >= self.min_w
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerHit:
+    """A charging location with an EVSE free for this car now."""
+
+    location: ChargingLocation
+    distance_km: float
+    available_evses: int
+    """EVSEs free now with a connector that meets the filters."""
+    total_evses: int
+    """EVSEs in service there (REMOVED ones not counted)."""
+    best_power_kw: float
+    standards: tuple[str, ...]
+    """The standards of the free, fitting connectors."""
+    tariff: TariffSummary | None
+
+
+def effective_status(
+    status: EvseStatus,
+    reported_at: datetime,
+    suspect_since: datetime | None,
+    now: datetime,
+    stale_after: timedelta = STATUS_STALE_AFTER,
+) -> EvseStatus:
+    """What to believe about an EVSE now: a stale statement, or one an owner's failure report
+    contradicts, is UNKNOWN (REMOVED stays REMOVED)."""
+    if status is EvseStatus.REMOVED:
+        return status
+    if suspect_since is not None or reported_at < now - stale_after:
+        return EvseStatus.UNKNOWN
+    return status
+
+
+@dataclass
+class _Site:
+    total: int = 0
+    available: int = 0
+    best_w: float = 0.0
+    best_tariffs: tuple[str, ...] = ()
+    standards: set[str] = field(default_factory=set)
+
+
+def _live(
+    session: Session,
+    ids: Sequence[uuid.UUID],
+    filters: Filters,
+    now: datetime,
+    stale_after: timedelta,
+) -> dict[uuid.UUID, _Site]:
+    """Availability at each of ``ids`` whose operator is an active partner."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Evse.location_id,
+            Evse.id,
+            Evse.status,
+            Evse.status_reported_at,
+            Evse.suspect_since,
+            Connector.standard,
+            Connector.power_type,
+            Connector.max_voltage,
+            Connector.max_amperage,
+            Connector.max_electric_power,
+            Connector.tariff_ids,
+        )
+        .join(Connector, Connector.evse_pk == Evse.id)
+        .join(ChargingLocation, ChargingLocation.id == Evse.location_id)
+        .join(Partner, Partner.id == ChargingLocation.operator_partner_id)
+        .where(Evse.location_id.in_(list(ids)), Partner.status == PartnerStatus.active)
+    ).all()
+    sites: dict[uuid.UUID, _Site] = {}
+    counted: set[uuid.UUID] = set()
+    free: set[uuid.UUID] = set()
+    for (
+        location_id,
+        evse_pk,
+        status,
+        reported,
+        suspect,
+        std,
+        ptype,
+        volts,
+        amps,
+        cap,
+        tariffs,
+    ) in rows:
+        site = sites.setdefault(location_id, _Site())
+        believed = effective_status(status, reported, suspect, now, stale_after)
+        if believed is EvseStatus.REMOVED:
+            continue
+        if evse_pk not in counted:
+            counted.add(evse_pk)
+            site.total += 1
+        watts = float(cap if cap is not None else volts * amps * ptype.phases)
+        if believed is not EvseStatus.AVAILABLE or not filters.serves(std, ptype, watts):
+            continue
+        if evse_pk not in free:
+            free.add(evse_pk)
+            site.available += 1
+        site.standards.add(std.value)
+        if watts > site.best_w:
+            site.best_w, site.best_tariffs = watts, tuple(tariffs or ())
+    return {k: v for k, v in sites.items() if v.available}
+
+
+def _check(
+    lat: float, lng: float, min_power_kw: float | None, limit: int, radius_km: float
+) -> None:
+    problems: list[FieldProblem] = []
+    if not -90.0 <= lat <= 90.0:
+        problems.append(FieldProblem("lat", "charging.lat_range"))
+    if not -180.0 <= lng <= 180.0:
+        problems.append(FieldProblem("lng", "charging.lng_range"))
+    if min_power_kw is not None and not min_power_kw >= 0:
+        problems.append(FieldProblem("min_power_kw", "charging.power_negative"))
+    if not 1 <= limit <= MAX_LIMIT:
+        problems.append(FieldProblem("limit", "charging.limit_range", {"max": MAX_LIMIT}))
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        problems.append(FieldProblem("radius_km", "charging.radius_range", {"max": MAX_RADIUS_KM}))
+    if problems:
+        raise InvalidFields(*problems)
+
+
+def _hits(
+    session: Session,
+    found: list[tuple[uuid.UUID, float, _Site]],
+    now: datetime,
+) -> list[ChargerHit]:
+    if not found:
+        return []
+    locations = {
+        row.id: row
+        for row in session.scalars(
+            select(ChargingLocation).where(ChargingLocation.id.in_([f[0] for f in found]))
+        )
+    }
+    wanted = {t for _, _, site in found for t in site.best_tariffs}
+    tariffs: dict[tuple[str, str, str], Tariff] = {}
+    if wanted:
+        for row in session.scalars(select(Tariff).where(Tariff.ocpi_id.in_(sorted(wanted)))):
+            tariffs[(row.country_code, row.party_id, row.ocpi_id)] = row
+    out = []
+    for location_id, km, site in found:
+        location = locations[location_id]
+        summary = None
+        for tariff_id in site.best_tariffs:
+            tariff = tariffs.get((location.country_code, location.party_id, tariff_id))
+            if tariff is not None and in_force(tariff, now):
+                summary = price_at(tariff, now, location.time_zone)
+                break
+        out.append(
+            ChargerHit(
+                location=location,
+                distance_km=km,
+                available_evses=site.available,
+                total_evses=site.total,
+                best_power_kw=site.best_w / 1000.0,
+                standards=tuple(sorted(site.standards)),
+                tariff=summary,
+            )
+        )
+    return out
+
+
+def _filters(
+    connector_standards: Iterable[ConnectorType | str] | None,
+    min_power_kw: float | None,
+    dc_only: bool,
+) -> Filters:
+    standards = None
+    if connector_standards is not None:
+        try:
+            standards = frozenset(ConnectorType(s) for s in connector_standards) or None
+        except ValueError:
+            raise InvalidFields(
+                FieldProblem("connector_standards", "charging.standard_unknown")
+            ) from None
+    return Filters(standards, (min_power_kw or 0.0) * 1000.0, dc_only)
+
+
+def nearest_available(
+    session: Session,
+    lat: float,
+    lng: float,
+    *,
+    now: datetime,
+    connector_standards: Iterable[ConnectorType | str] | None = None,
+    min_power_kw: float | None = None,
+    dc_only: bool = False,
+    limit: int = 5,
+    radius_km: float = DEFAULT_RADIUS_KM,
+    stale_after: timedelta = STATUS_STALE_AFTER,
+) -> list[ChargerHit]:
+    """Up to ``limit`` locations within ``radius_km`` with a free EVSE that fits, nearest first
+    (great-circle km from the point)."""
+    _check(lat, lng, min_power_kw, limit, radius_km)
+    filters = _filters(connector_standards, min_power_kw, dc_only)
+    index = spatial.index_for(session)
+    mask = spatial.mask_of(filters.standards)
+    here = Point(lat, lng)
+    found: list[tuple[uuid.UUID, float, _Site]] = []
+    k, seen = max(4 * limit, 16), 0
+    while True:
+        rows = index.nearest(lat, lng, k, radius_km)
+        fresh = [r for r in rows[seen:] if index.may_serve(r, mask, filters.min_w, dc_only)]
+        ids = [index.ids[r] for r in fresh]
+        live = _live(session, ids, filters, now, stale_after)
+        for r, location_id in zip(fresh, ids, strict=True):
+            if location_id in live:
+                km = haversine_km(here, Point(float(index.lat[r]), float(index.lng[r])))
+                found.append((location_id, km, live[location_id]))
+        seen = len(rows)
+        if len(found) >= limit or len(rows) < k or k >= len(index):
+            break
+        k *= 4
+    found.sort(key=lambda f: (f[1], f[0]))
+    return _hits(session, found[:limit], now)
+
+
+def nearest_available_band(
+    session: Session,
+    lat: float,
+    lng: float,
+    *,
+    now: datetime,
+    connector_standards: Iterable[ConnectorType | str] | None = None,
+    min_power_kw: float | None = None,
+    dc_only: bool = False,
+    limit: int = 5,
+    radius_km: float = DEFAULT_RADIUS_KM,
+    stale_after: timedelta = STATUS_STALE_AFTER,
+) -> list[ChargerHit]:
+    """The same answer with candidates from a latitude/longitude box in SQL (no index)."""
+    _check(lat, lng, min_power_kw, limit, radius_km)
+    filters = _filters(connector_standards, min_power_kw, dc_only)
+    here = Point(lat, lng)
+    box = bounding_box(here, radius_km)
+    query = select(ChargingLocation.id, ChargingLocation.lat, ChargingLocation.lng).where(
+        ChargingLocation.publish.is_(True), ChargingLocation.lat.between(*box.lat)
+    )
+    if box.lng is not None:
+        query = query.where(ChargingLocation.lng.between(*box.lng))
+    near = sorted(
+        (km, row.id)
+        for row in session.execute(query)
+        if (km := haversine_km(here, Point(row.lat, row.lng))) <= radius_km
+    )
+    found: list[tuple[uuid.UUID, float, _Site]] = []
+    step = max(4 * limit, 16)
+    for start in range(0, len(near), step):
+        chunk = near[start : start + step]
+        live = _live(session, [c[1] for c in chunk], filters, now, stale_after)
+        found += [(loc, km, live[loc]) for km, loc in chunk if loc in live]
+        if len(found) >= limit:
+            break
+    found.sort(key=lambda f: (f[1], f[0]))
+    return _hits(session, found[:limit], now)
