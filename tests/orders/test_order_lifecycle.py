@@ -449,3 +449,19 @@ def test_a_burst_is_assigned_in_one_tick_without_double_assignment(
         )
         == 4
     )
+
+
+def test_a_tow_is_paid_by_the_towed_distance(session: Session, world: World) -> None:
+    import numpy as np
+
+    order = dispatching.submit(session, world.owner_actor, _tow(world), now=NOW)
+    offer = pending_offer(session, order.id)
+    assert offer is not None
+    steps.answer(session, world.partner_actor, offer.id, accept=True, now=NOW)
+    steps.step(session, world.partner_actor, order.id, OrderStatus.en_route, now=NOW)
+    steps.step(session, world.partner_actor, order.id, OrderStatus.on_site, now=NOW)
+    shop = (31.30, 121.50)
+    steps.step(session, world.partner_actor, order.id, OrderStatus.completed, now=NOW, end_at=shop)
+    towed = float(dispatching.TRAVEL.km(np.array([CAR[0]]), np.array([CAR[1]]), *shop)[0])
+    assert 15 < towed < 20  # 12.5 km as the crow flies, × the detour factor
+    assert order.cost_fen == 20_000 + int(800 * (towed - 5) + 0.5)

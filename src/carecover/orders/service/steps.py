@@ -13,9 +13,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carecover.benefits import service as benefits
+from carecover.benefits.enums import ServiceType
 from carecover.orders.catalogue import kinds_for
 from carecover.orders.enums import FINAL_STATUSES, OfferOutcome, OrderStatus, UnitStatus
 from carecover.orders.errors import (
@@ -27,7 +30,7 @@ from carecover.orders.errors import (
     UnitUnavailable,
 )
 from carecover.orders.events import OrderCompleted, OrderStepped
-from carecover.orders.models import Offer, ServiceOrder
+from carecover.orders.models import Offer, RateCard, ServiceOrder
 from carecover.orders.service import dispatching, units
 from carecover.orders.service.fleet_index import FleetIndex, UnitSnapshot
 from carecover.orders.service.matching import DispatchRequest, rank
@@ -147,12 +150,27 @@ def _finish(
     order.finished_at = now
     order.final_reason = (reason or None) and reason[:200]
     units.release(session, order.unit_id, order.id, at=end_at, now=now)
+    if order.status is OrderStatus.completed and order.service is ServiceType.tow and end_at:
+        _price_tow(session, order, end_at)
     if order.status is OrderStatus.completed:
         order.rating_requested_at = now
         publish(
             session,
             OrderCompleted(order_id=order.id, partner_id=order.partner_id, cost_fen=order.cost_fen),
         )
+
+
+def _price_tow(session: Session, order: ServiceOrder, end_at: tuple[float, float]) -> None:
+    """A tow is paid by the towed distance (car → shop), beyond the rate card's included km."""
+    if order.partner_id is None:
+        return
+    towed = dispatching.TRAVEL.km(np.array([order.lat]), np.array([order.lng]), *end_at)
+    card = session.scalars(
+        select(RateCard).where(
+            RateCard.partner_id == order.partner_id, RateCard.service == order.service
+        )
+    ).first()
+    order.cost_fen = dispatching.cost_fen(card, float(towed[0]), order.cost_fen)
 
 
 def cancel(
