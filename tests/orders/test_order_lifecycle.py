@@ -465,3 +465,35 @@ def test_a_tow_is_paid_by_the_towed_distance(session: Session, world: World) -> 
     towed = float(dispatching.TRAVEL.km(np.array([CAR[0]]), np.array([CAR[1]]), *shop)[0])
     assert 15 < towed < 20  # 12.5 km as the crow flies, × the detour factor
     assert order.cost_fen == 20_000 + int(800 * (towed - 5) + 0.5)
+
+
+def test_a_premium_cars_tow_comes_with_a_replacement_car(session: Session, world: World) -> None:
+    world.car.purchase_price_fen = 52_000_000
+    session.flush()
+    tow = dispatching.submit(session, world.owner_actor, _tow(world), now=NOW)
+    assert tow.premium
+    assert tow.replacement_offered
+    car = steps.replacement_car(session, world.owner_actor, tow.id, now=NOW + timedelta(minutes=5))
+    assert car.service is ServiceType.replacement_car
+    assert (car.covered, car.price_fen, car.status) == (True, 0, OrderStatus.requested)
+    assert pending_offer(session, car.id) is None  # staff arrange it with a rental partner
+    with pytest.raises(DuplicateOrder):
+        steps.replacement_car(session, world.owner_actor, tow.id, now=NOW + timedelta(minutes=5))
+    with pytest.raises(TransitionRefused):
+        steps.fulfil(session, world.dispatcher, car.id, now=NOW, note_text=" ")
+    done = steps.fulfil(
+        session,
+        world.dispatcher,
+        car.id,
+        now=NOW + timedelta(hours=1),
+        note_text="大众帕萨特已送达",
+    )
+    assert done.status is OrderStatus.completed
+    assert done.rating_requested_at is not None
+
+
+def test_an_ordinary_cars_tow_offers_no_replacement(session: Session, world: World) -> None:
+    tow = dispatching.submit(session, world.owner_actor, _tow(world), now=NOW)
+    assert not tow.replacement_offered
+    with pytest.raises(TransitionRefused):
+        steps.replacement_car(session, world.owner_actor, tow.id, now=NOW)

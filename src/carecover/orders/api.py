@@ -168,6 +168,30 @@ def cancel_order(
     return OrderRead.model_validate(order)
 
 
+@router.post("/orders/{order_id}/replacement-car", status_code=201, response_model=OrderRead)
+def take_replacement_car(
+    session: DbSession, principal: ApiPrincipal, info: ReqInfo, order_id: uuid.UUID
+) -> OrderRead:
+    """A premium car's owner takes up the replacement car offered with its tow (C3)."""
+    order = steps.replacement_car(session, actor_of(principal, info), order_id, now=utc_now())
+    return OrderRead.model_validate(order)
+
+
+@router.post("/orders/{order_id}/fulfil", response_model=OrderRead, dependencies=[Dispatcher])
+def fulfil_order(
+    session: DbSession,
+    principal: ApiPrincipal,
+    info: ReqInfo,
+    order_id: uuid.UUID,
+    body: OrderCancel,
+) -> OrderRead:
+    """Staff close a replacement-car order with what was arranged (``reason``: the note)."""
+    order = steps.fulfil(
+        session, actor_of(principal, info), order_id, now=utc_now(), note_text=body.reason
+    )
+    return OrderRead.model_validate(order)
+
+
 @router.post("/orders/{order_id}/steps", response_model=OrderRead, dependencies=[PartnerUser])
 def step_order(
     session: DbSession, principal: ApiPrincipal, info: ReqInfo, order_id: uuid.UUID, body: OrderStep

@@ -157,3 +157,5 @@ def ask_for_rating(session: Session, event: OrderCompleted) -> None:
     order = session.get(ServiceOrder, event.order_id)
     if order is not None:
         _tell_owner(session, order, "notice.orders.rate")
+        if order.replacement_offered:
+            _tell_owner(session, order, "notice.orders.replacement_offer")

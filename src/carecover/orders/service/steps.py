@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from carecover.benefits import service as benefits
 from carecover.benefits.enums import ServiceType
-from carecover.orders.catalogue import kinds_for
+from carecover.orders.catalogue import DISPATCHED, kinds_for
 from carecover.orders.enums import FINAL_STATUSES, OfferOutcome, OrderStatus, UnitStatus
 from carecover.orders.errors import (
     OfferClosed,
@@ -158,6 +158,55 @@ def _finish(
             session,
             OrderCompleted(order_id=order.id, partner_id=order.partner_id, cost_fen=order.cost_fen),
         )
+
+
+def replacement_car(
+    session: Session, actor: Actor, tow_order_id: uuid.UUID, *, now: datetime
+) -> ServiceOrder:
+    """The owner of a premium car takes up the replacement car offered with its tow (C3): a
+    replacement-car order, free as the insurer's courtesy, for staff to arrange with a rental
+    partner. Offered only for a premium car's tow; asked twice, the first order stands."""
+    from carecover.orders.service.orders import OrderRequest, request
+
+    tow = get(session, tow_order_id)
+    vehicle_for(session, actor, tow.vehicle_id)
+    if not tow.replacement_offered or tow.status in (OrderStatus.cancelled,):
+        raise TransitionRefused(tow.status.value, "replacement_car (not offered)")
+    return request(
+        session,
+        actor,
+        OrderRequest(
+            vehicle_id=tow.vehicle_id,
+            service=ServiceType.replacement_car,
+            lat=tow.lat,
+            lng=tow.lng,
+            channel=tow.channel,
+            source_ref=f"tow:{tow.number}",
+            free=True,
+        ),
+        now=now,
+    )
+
+
+def fulfil(
+    session: Session, actor: Actor, order_id: uuid.UUID, *, now: datetime, note_text: str
+) -> ServiceOrder:
+    """Staff close an order no unit drives out for (a replacement car delivered by a rental
+    partner), with a note of what was arranged."""
+    if not (actor.role is not None and has_permission(actor.role, Permission.dispatch_manage)):
+        raise Forbidden()
+    order = get(session, order_id)
+    if order.service in DISPATCHED or order.status is not OrderStatus.requested:
+        raise TransitionRefused(order.status.value, OrderStatus.completed.value)
+    if not note_text.strip():
+        raise TransitionRefused(order.status.value, "completed (a note is required)")
+    order.status = OrderStatus.completed
+    order.accepted_at = order.on_site_at = order.finished_at = now
+    order.final_reason = note_text.strip()[:200]
+    order.rating_requested_at = now
+    note(session, order, "fulfilled", now, actor, {"note": order.final_reason})
+    publish(session, OrderCompleted(order_id=order.id, partner_id=None, cost_fen=order.cost_fen))
+    return order
 
 
 def _price_tow(session: Session, order: ServiceOrder, end_at: tuple[float, float]) -> None:
