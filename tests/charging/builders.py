@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from carecover.charging.models import ChargingParty
-from carecover.charging.service import registry
+from carecover.charging.service import parties
 from carecover.partners.enums import PartnerType
 from carecover.partners.models import Partner
 from carecover.platform.auth.models import Organisation, User
@@ -45,7 +45,7 @@ def make_operator(
     username: str | None = None,
 ) -> Operator:
     partner = make_partner(session, partner_type=PartnerType.charging_operator, location=point)
-    party = registry.register_party(session, Actor.system(), partner, "CN", party_id)
+    party = parties.register_party(session, Actor.system(), partner, "CN", party_id)
     org = session.get(Organisation, partner.organisation_id)
     user = make_user(session, role=Role.partner_admin, organisation=org, username=username)
     return Operator(partner, party, user)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from carecover.charging import repository
 from carecover.charging.enums import FailureReason
 from carecover.charging.models import ChargingFailure, Evse
-from carecover.charging.service import failures, nearest, registry, view
+from carecover.charging.service import failures, nearest, parties, view
 from carecover.charging.service.nearest import ChargerHit
 from carecover.charging.service.tariffs import TariffSummary
 from carecover.partners import service as partners
@@ -290,7 +290,7 @@ def register_party(
     """Give a charging operator its OCPI party (country code + party id)."""
     partner = partners.get_or_raise(session, body.partner_id)
     before = repository.party(session, country_code, party_id)
-    party = registry.register_party(
+    party = parties.register_party(
         session,
         actor_of(principal, info),
         partner,

@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from carecover.charging import permissions, repository
 from carecover.charging.enums import EvseStatus
-from carecover.charging.errors import PartyTaken, StaleUpdate, UnknownOcpiObject
+from carecover.charging.errors import StaleUpdate, UnknownOcpiObject
 from carecover.charging.models import (
     ChargingLocation,
-    ChargingParty,
     Connector,
     Evse,
     EvseStatusChange,
@@ -36,14 +35,12 @@ from carecover.charging.schemas import (
     LocationIn,
 )
 from carecover.charging.service.validation import not_future, raise_if, same_key, validate
-from carecover.partners.enums import PartnerType
-from carecover.partners.models import Partner, PartnerLocation
+from carecover.partners.models import PartnerLocation
 from carecover.partners.service.locations import CHINA_LAT, CHINA_LNG
 from carecover.platform import audit
-from carecover.platform.auth.roles import Permission, has_permission
 from carecover.platform.clock import utc_now
 from carecover.platform.context import Actor
-from carecover.platform.errors import FieldProblem, Forbidden, InvalidFields
+from carecover.platform.errors import FieldProblem, InvalidFields
 from carecover.platform.geo import Point, haversine_km
 from carecover.platform.ids import new_id
 
@@ -69,48 +66,6 @@ class Written:
 
     location: ChargingLocation
     created: bool
-
-
-def register_party(
-    session: Session,
-    actor: Actor,
-    partner: Partner,
-    country_code: str,
-    party_id: str,
-    *,
-    simulated: bool = False,
-) -> ChargingParty:
-    """Give a charging operator its OCPI party (network management); registering it again for
-    the same operator changes nothing, for another one is refused."""
-    if actor.role is not None and not has_permission(actor.role, Permission.organisations_manage):
-        raise Forbidden()
-    problems: list[FieldProblem] = []
-    if partner.partner_type is not PartnerType.charging_operator:
-        problems.append(FieldProblem("partner_id", "charging.party.not_operator"))
-    cc, pid = country_code.upper(), party_id.upper()
-    if not (len(cc) == 2 and cc.isascii() and cc.isalpha()):
-        problems.append(FieldProblem("country_code", "charging.ocpi.pattern"))
-    if not (len(pid) == 3 and pid.isascii() and pid.isalnum()):
-        problems.append(FieldProblem("party_id", "charging.ocpi.pattern"))
-    if problems:
-        raise InvalidFields(*problems)
-    existing = repository.party(session, cc, pid)
-    if existing is not None:
-        if existing.partner_id != partner.id:
-            raise PartyTaken()
-        return existing
-    party = ChargingParty(country_code=cc, party_id=pid, partner_id=partner.id, simulated=simulated)
-    session.add(party)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "charging.party_registered",
-        object_type="partner",
-        object_id=partner.id,
-        details={"country_code": cc, "party_id": pid},
-    )
-    return party
 
 
 def _site_near(session: Session, partner_id: uuid.UUID, lat: float, lng: float) -> uuid.UUID | None:
