@@ -157,6 +157,23 @@ def test_batched_beats_greedy_where_greedy_takes_the_wrong_unit() -> None:
     assert total_eta_s(batched) == pytest.approx(5.2 * km_to_s, rel=1e-3)
 
 
+def test_a_batch_scores_each_request_as_rank_does_whatever_its_hour() -> None:
+    units = [unit(float(i), north_km=float(i % 3)) for i in range(10)]
+    index = FleetIndex.build(units, now=NOW)
+    requests = [
+        request(2.0, seconds=0),
+        request(5.0, seconds=5 * 3600),  # 17:00 in Beijing: the evening rush
+        request(7.0, seconds=5 * 3600, premium=True),
+    ]
+    assert TRAVEL.speed(at=requests[1].at, tier=2) < TRAVEL.speed(at=requests[0].at, tier=2)
+    result = assign_batch(requests, index, TRAVEL)
+    for r in requests:
+        chosen = result[r.id]
+        assert chosen is not None
+        same = next(c for c in rank(r, index, TRAVEL) if c.unit.id == chosen.unit.id)
+        assert chosen == same
+
+
 def test_unassigned_when_no_candidate_and_when_units_run_out() -> None:
     vans = [unit(float(i), UnitKind.service_van) for i in range(2)]
     index = FleetIndex.build(vans, now=NOW)

@@ -112,3 +112,19 @@ def test_default_model_satisfies_the_port() -> None:
     out = model.seconds(np.zeros(0), np.zeros(0), 39.9, 116.4, at=NOON, tier=2)
     assert out.shape == (0,)
     assert out.dtype == np.float64
+
+
+def test_a_block_of_origins_against_one_destination_per_row() -> None:
+    model = HaversineTravelModel()
+    origins_lat = np.array([[39.90, 39.95, 40.00], [31.20, 31.25, 31.30]])
+    origins_lng = np.array([[116.40, 116.45, 116.50], [121.40, 121.45, 121.50]])
+    dest_lat, dest_lng = np.array([[39.92], [31.22]]), np.array([[116.41], [121.41]])
+    block = model.seconds(origins_lat, origins_lng, dest_lat, dest_lng, at=PEAK, tier=1)
+    assert block.shape == (2, 3)
+    for row in range(2):
+        narrow = model.seconds(
+            origins_lat[row], origins_lng[row], float(dest_lat[row, 0]), float(dest_lng[row, 0]),
+            at=PEAK, tier=1,
+        )  # fmt: skip
+        assert block[row] == pytest.approx(narrow)
+    assert model.km(origins_lat, origins_lng, dest_lat, dest_lng).shape == (2, 3)

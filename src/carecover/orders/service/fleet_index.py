@@ -15,7 +15,7 @@ import math
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,27 +80,52 @@ def km_to_chord(km: float) -> float:
     return 2 * math.sin(min(km / EARTH_RADIUS_KM, math.pi) / 2)
 
 
-class _KindTree:
-    """The units of one kind and their KD-tree."""
-
-    __slots__ = ("lat", "lng", "tree", "units")
-
-    def __init__(self, units: list[UnitSnapshot]) -> None:
-        self.units = units
-        self.lat = np.fromiter((u.lat for u in units), np.float64, len(units))
-        self.lng = np.fromiter((u.lng for u in units), np.float64, len(units))
-        self.tree = cKDTree(unit_vectors(self.lat, self.lng))
+def _id_int(unit: UnitSnapshot) -> int:
+    return unit.id.int
 
 
 class FleetIndex:
-    """The fresh positions of a fleet, one KD-tree per unit kind."""
+    """The fresh positions of a fleet, one KD-tree per unit kind.
 
-    __slots__ = ("_trees", "now", "stale", "stale_ids")
+    The units are kept in one flat list ordered by id (``units_flat``), with numpy columns
+    ``lat``, ``lng``, ``base_fen``, ``per_km_fen`` and ``rating`` in the same order, so that a
+    batch can score its candidates as arrays; :meth:`query` answers in positions of that list.
+    """
+
+    __slots__ = (
+        "_pos_of",
+        "_trees",
+        "base_fen",
+        "lat",
+        "lng",
+        "now",
+        "per_km_fen",
+        "rating",
+        "stale",
+        "stale_ids",
+        "units_flat",
+    )
 
     def __init__(
-        self, trees: dict[UnitKind, _KindTree], *, now: datetime, stale_ids: frozenset[uuid.UUID]
+        self, units: list[UnitSnapshot], *, now: datetime, stale_ids: frozenset[uuid.UUID]
     ) -> None:
-        self._trees = trees
+        units = sorted(units, key=_id_int)
+        n = len(units)
+        self.units_flat = units
+        self.lat = np.fromiter((u.lat for u in units), np.float64, n)
+        self.lng = np.fromiter((u.lng for u in units), np.float64, n)
+        self.base_fen = np.fromiter((u.base_fen for u in units), np.int64, n)
+        self.per_km_fen = np.fromiter((u.per_km_fen for u in units), np.int64, n)
+        self.rating = np.fromiter((u.rating for u in units), np.float64, n)
+        self._pos_of = {u.id.int: i for i, u in enumerate(units)}
+        by_kind: dict[UnitKind, list[int]] = {}
+        for i, u in enumerate(units):
+            by_kind.setdefault(u.kind, []).append(i)
+        xyz = unit_vectors(self.lat, self.lng)
+        self._trees: dict[UnitKind, tuple[cKDTree, NDArray[np.intp]]] = {}
+        for kind, members in by_kind.items():
+            where = np.asarray(members, np.intp)
+            self._trees[kind] = (cKDTree(xyz[where]), where)
         self.now = now
         self.stale_ids = stale_ids
         """The units left out because their last position is older than ``stale_after_s``."""
@@ -117,23 +142,23 @@ class FleetIndex:
         """Index ``units``; a unit listed twice counts with its latest position."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware (UTC)")
-        latest: dict[uuid.UUID, UnitSnapshot] = {}
+        latest: dict[int, UnitSnapshot] = {}
         for unit in units:
-            seen = latest.get(unit.id)
+            seen = latest.get(unit.id.int)
             if seen is None or unit.position_at >= seen.position_at:
-                latest[unit.id] = unit
-        by_kind: dict[UnitKind, list[UnitSnapshot]] = {}
+                latest[unit.id.int] = unit
+        oldest = now - timedelta(seconds=stale_after_s) if math.isfinite(stale_after_s) else None
+        fresh: list[UnitSnapshot] = []
         stale: set[uuid.UUID] = set()
         for unit in latest.values():
-            if (now - unit.position_at).total_seconds() > stale_after_s:
+            if oldest is not None and unit.position_at < oldest:
                 stale.add(unit.id)
             else:
-                by_kind.setdefault(unit.kind, []).append(unit)
-        trees = {kind: _KindTree(group) for kind, group in by_kind.items()}
-        return cls(trees, now=now, stale_ids=frozenset(stale))
+                fresh.append(unit)
+        return cls(fresh, now=now, stale_ids=frozenset(stale))
 
     def __len__(self) -> int:
-        return sum(len(t.units) for t in self._trees.values())
+        return len(self.units_flat)
 
     @property
     def kinds(self) -> frozenset[UnitKind]:
@@ -142,9 +167,66 @@ class FleetIndex:
 
     def units(self, kinds: Collection[UnitKind] | None = None) -> list[UnitSnapshot]:
         """The fresh units (of ``kinds``, if given)."""
-        return [
-            u for kind, t in self._trees.items() if kinds is None or kind in kinds for u in t.units
-        ]
+        return [u for u in self.units_flat if kinds is None or u.kind in kinds]
+
+    def positions(self, ids: Iterable[uuid.UUID]) -> NDArray[np.intp]:
+        """The positions in ``units_flat`` of those of ``ids`` that are indexed."""
+        found = [p for i in ids if (p := self._pos_of.get(i.int)) is not None]
+        return np.asarray(found, np.intp)
+
+    def query(
+        self,
+        lats: Sequence[float] | FloatArray,
+        lngs: Sequence[float] | FloatArray,
+        *,
+        kinds: Collection[UnitKind],
+        k: int = 20,
+        exclude: Collection[uuid.UUID] = frozenset(),
+    ) -> tuple[NDArray[np.intp], FloatArray]:
+        """The ``k`` nearest units of ``kinds`` to each point as two (points × k) arrays:
+        positions in ``units_flat`` (−1 where there are fewer than ``k``) and great-circle km
+        (``inf`` there), closest first, ties by unit id."""
+        lat = np.asarray(lats, np.float64)
+        lng = np.asarray(lngs, np.float64)
+        if lat.shape != lng.shape or lat.ndim != 1:
+            raise ValueError("lats and lngs must be 1-D and of one length")
+        if not (np.all(np.abs(lat) <= 90.0) and np.all(np.abs(lng) <= 180.0)):
+            raise ValueError("a query point is out of range (or NaN)")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        rows = len(lat)
+        points = unit_vectors(lat, lng)
+        excluded = self.positions(exclude) if exclude else None
+        pos_parts: list[NDArray[np.intp]] = []
+        km_parts: list[FloatArray] = []
+        for kind in kinds:
+            found = self._trees.get(kind)
+            if found is None:
+                continue
+            tree, where = found
+            kq = min(len(where), k + (0 if excluded is None else len(excluded)))
+            dist, idx = tree.query(points, k=kq)
+            idx = np.asarray(idx, np.intp).reshape(rows, kq)
+            km_parts.append(chord_to_km(np.asarray(dist, np.float64).reshape(rows, kq)))
+            pos_parts.append(where[idx])
+        if not pos_parts:
+            return np.full((rows, k), -1, np.intp), np.full((rows, k), np.inf)
+        pos = np.concatenate(pos_parts, axis=1)
+        km = np.concatenate(km_parts, axis=1)
+        if excluded is not None and len(excluded):
+            km = np.where(np.isin(pos, excluded), np.inf, km)
+        if len(pos_parts) > 1 or excluded is not None:
+            # Positions follow the ids, so (km, position) orders by distance, ties by id.
+            order = np.lexsort((pos, km), axis=1)
+            pos = np.take_along_axis(pos, order, axis=1)
+            km = np.take_along_axis(km, order, axis=1)
+        pos, km = pos[:, :k], km[:, :k]
+        if pos.shape[1] < k:
+            pad = k - pos.shape[1]
+            pos = np.pad(pos, ((0, 0), (0, pad)), constant_values=-1)
+            km = np.pad(km, ((0, 0), (0, pad)), constant_values=np.inf)
+        pos = np.where(np.isfinite(km), pos, -1)
+        return pos, km
 
     def nearest(
         self,
@@ -157,13 +239,7 @@ class FleetIndex:
     ) -> list[tuple[UnitSnapshot, float]]:
         """The ``k`` units of ``kinds`` closest to the point, with their great-circle km,
         closest first, leaving out the units in ``exclude`` (e.g. already offered the job)."""
-        return self.nearest_many(
-            np.array([lat], np.float64),
-            np.array([lng], np.float64),
-            kinds=kinds,
-            k=k,
-            exclude=exclude,
-        )[0]
+        return self.nearest_many([lat], [lng], kinds=kinds, k=k, exclude=exclude)[0]
 
     def nearest_many(
         self,
@@ -175,38 +251,9 @@ class FleetIndex:
         exclude: Collection[uuid.UUID] = frozenset(),
     ) -> list[list[tuple[UnitSnapshot, float]]]:
         """:meth:`nearest` for many points at once (one bulk query per tree)."""
-        lat = np.asarray(lats, np.float64)
-        lng = np.asarray(lngs, np.float64)
-        if lat.shape != lng.shape or lat.ndim != 1:
-            raise ValueError("lats and lngs must be 1-D and of one length")
-        if not (np.all(np.abs(lat) <= 90.0) and np.all(np.abs(lng) <= 180.0)):
-            raise ValueError("a query point is out of range (or NaN)")
-        if k < 1:
-            raise ValueError("k must be at least 1")
-        points = unit_vectors(lat, lng)
-        found: list[list[tuple[UnitSnapshot, float]]] = [[] for _ in range(len(lat))]
-        for kind in kinds:
-            t = self._trees.get(kind)
-            if t is None:
-                continue
-            n = len(t.units)
-            kq = min(n, k + len(exclude))
-            dist, idx = t.tree.query(points, k=kq)
-            dist = np.asarray(dist, np.float64).reshape(len(lat), kq)
-            idx = np.asarray(idx).reshape(len(lat), kq)
-            km = chord_to_km(dist)
-            for row in range(len(lat)):
-                out = found[row]
-                for j, d in zip(idx[row].tolist(), km[row].tolist(), strict=True):
-                    unit = t.units[j]
-                    if unit.id not in exclude:
-                        out.append((unit, d))
-        for row, out in enumerate(found):
-            out.sort(key=_by_distance)
-            found[row] = out[:k]
-        return found
-
-
-def _by_distance(pair: tuple[UnitSnapshot, float]) -> tuple[float, int]:
-    # Ties (two units at one spot) break by id so that every run ranks alike.
-    return pair[1], pair[0].id.int
+        pos, km = self.query(lats, lngs, kinds=kinds, k=k, exclude=exclude)
+        units = self.units_flat
+        return [
+            [(units[p], d) for p, d in zip(prow, drow, strict=True) if p >= 0]
+            for prow, drow in zip(pos.tolist(), km.tolist(), strict=True)
+        ]

@@ -25,10 +25,11 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from carecover.orders.enums import UnitKind
@@ -141,33 +142,76 @@ def candidates(
     """Score the units ``found`` near a request; best first (units with no route are dropped)."""
     if not found:
         return []
-    units = [u for u, _ in found]
-    n = len(units)
-    lat = np.fromiter((u.lat for u in units), np.float64, n)
-    lng = np.fromiter((u.lng for u in units), np.float64, n)
-    eta = travel.seconds(lat, lng, request.lat, request.lng, at=request.at, tier=request.tier)
-    km = travel.km(lat, lng, request.lat, request.lng)
-    base = np.fromiter((u.base_fen for u in units), np.int64, n)
-    per_km = np.fromiter((u.per_km_fen for u in units), np.int64, n)
-    rating = np.fromiter((u.rating for u in units), np.float64, n)
-    cost = base + np.floor(per_km * km + 0.5).astype(np.int64)
-    rating_weight = weights.rating * (weights.premium_rating if request.premium else 1.0)
-    score = eta * weights.eta + cost * weights.cost + (5.0 - rating) * rating_weight
+    index = FleetIndex([u for u, _ in found], now=request.at, stale_ids=frozenset())
+    pos = np.arange(len(index), dtype=np.intp)[None, :]
+    return _candidates(_score([request], pos, index, travel, weights), index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """Candidates of some requests as flat arrays: request row, position in the index's flat
+    unit list, ETA, road km, cost, score."""
+
+    rows: NDArray[np.intp]
+    pos: NDArray[np.intp]
+    eta: NDArray[np.float64]
+    km: NDArray[np.float64]
+    cost: NDArray[np.int64]
+    score: NDArray[np.float64]
+
+
+def _score(
+    requests: Sequence[DispatchRequest],
+    pos: NDArray[np.intp],
+    index: FleetIndex,
+    travel: TravelTimeModel,
+    weights: Weights,
+) -> _Scored:
+    """Score a (requests × k) block of candidate positions (−1: none); the requests share
+    their departure time and tier, so one travel-model call serves the block."""
+    at, tier = requests[0].at, requests[0].tier
+    valid = pos >= 0
+    if not valid.any():
+        none = np.empty(0, np.intp)
+        return _Scored(none, none, np.empty(0), np.empty(0), np.empty(0, np.int64), np.empty(0))
+    p = np.where(valid, pos, 0)
+    lat, lng = index.lat[p], index.lng[p]
+    if len(requests) == 1:  # the narrow form of the port: many origins, one destination
+        r = requests[0]
+        eta = travel.seconds(lat[0], lng[0], r.lat, r.lng, at=at, tier=tier)[None, :]
+        km = travel.km(lat[0], lng[0], r.lat, r.lng)[None, :]
+    else:
+        to_lat = np.array([r.lat for r in requests], np.float64)[:, None]
+        to_lng = np.array([r.lng for r in requests], np.float64)[:, None]
+        eta = travel.seconds(lat, lng, to_lat, to_lng, at=at, tier=tier)
+        km = travel.km(lat, lng, to_lat, to_lng)
+    cost = index.base_fen[p] + np.floor(index.per_km_fen[p] * km + 0.5).astype(np.int64)
+    premium = np.array([r.premium for r in requests], bool)[:, None]
+    rating_weight = weights.rating * np.where(premium, weights.premium_rating, 1.0)
+    score = eta * weights.eta + cost * weights.cost + (5.0 - index.rating[p]) * rating_weight
     if weights.late:
         score = score + np.where(eta > WITHIN_S, weights.late, 0.0)
-    out = [
-        Candidate(unit=u, eta_s=e, km=d, cost_fen=c, score=s)
-        for u, e, d, c, s in zip(
-            units, eta.tolist(), km.tolist(), cost.tolist(), score.tolist(), strict=True
-        )
-        if math.isfinite(e) and math.isfinite(s)
-    ]
-    out.sort(key=_best_first)
-    return out
+    rows, slots = np.nonzero(valid & np.isfinite(eta) & np.isfinite(score))
+    return _Scored(
+        rows, pos[rows, slots], eta[rows, slots], km[rows, slots], cost[rows, slots],
+        score[rows, slots],
+    )  # fmt: skip
 
 
-def _best_first(c: Candidate) -> tuple[float, int]:
-    return c.score, c.unit.id.int
+def _candidate(scored: _Scored, i: int, index: FleetIndex) -> Candidate:
+    return Candidate(
+        unit=index.units_flat[int(scored.pos[i])],
+        eta_s=float(scored.eta[i]),
+        km=float(scored.km[i]),
+        cost_fen=int(scored.cost[i]),
+        score=float(scored.score[i]),
+    )
+
+
+def _candidates(scored: _Scored, index: FleetIndex) -> list[Candidate]:
+    # The flat list is in id order, so (score, position) is (score, id).
+    order = np.lexsort((scored.pos, scored.score))
+    return [_candidate(scored, int(i), index) for i in order]
 
 
 def rank(
@@ -181,8 +225,8 @@ def rank(
 ) -> list[Candidate]:
     """The candidates for one request among the ``k`` nearest capable units, best first;
     ``exclude`` leaves out units (those that declined, or whose offer expired)."""
-    found = index.nearest(request.lat, request.lng, kinds=request.kinds, k=k, exclude=exclude)
-    return candidates(request, found, travel, weights=weights)
+    pos, _ = index.query([request.lat], [request.lng], kinds=request.kinds, k=k, exclude=exclude)
+    return _candidates(_score([request], pos, index, travel, weights), index)
 
 
 def _by_city(requests: Iterable[DispatchRequest]) -> dict[str, list[DispatchRequest]]:
@@ -196,58 +240,52 @@ def _by_city(requests: Iterable[DispatchRequest]) -> dict[str, list[DispatchRequ
     return dict(sorted(cities.items()))
 
 
-def _candidate_sets(
+def _scored_city(
     requests: Sequence[DispatchRequest],
     index: FleetIndex,
     travel: TravelTimeModel,
     *,
     k: int,
     weights: Weights,
-    taken: Collection[uuid.UUID],
-) -> list[list[Candidate]]:
-    """Each request's candidates, one bulk KD-tree query per set of kinds."""
-    by_kinds: dict[frozenset[UnitKind], list[int]] = defaultdict(list)
+    taken: NDArray[np.intp],
+) -> _Scored:
+    """The candidates of a city's requests without the ``taken`` units: one bulk KD-tree
+    query and one travel-model call per set of kinds, departure time and tier."""
+    groups: dict[tuple[frozenset[UnitKind], datetime, int], list[int]] = defaultdict(list)
     for i, r in enumerate(requests):
-        by_kinds[r.kinds].append(i)
-    out: list[list[Candidate]] = [[] for _ in requests]
-    for kinds, rows in by_kinds.items():
-        lats = [requests[i].lat for i in rows]
-        lngs = [requests[i].lng for i in rows]
-        for i, found in zip(rows, index.nearest_many(lats, lngs, kinds=kinds, k=k), strict=True):
-            free = [(u, d) for u, d in found if u.id not in taken] if taken else found
-            out[i] = candidates(requests[i], free, travel, weights=weights)
-    return out
+        groups[(r.kinds, r.at, r.tier)].append(i)
+    parts: list[_Scored] = []
+    for (kinds, _, _), rows in groups.items():
+        group = [requests[i] for i in rows]
+        pos, _ = index.query([r.lat for r in group], [r.lng for r in group], kinds=kinds, k=k)
+        if len(taken):
+            pos = np.where(np.isin(pos, taken), -1, pos)
+        part = _score(group, pos, index, travel, weights)
+        parts.append(replace(part, rows=np.asarray(rows, np.intp)[part.rows]))
+    return _Scored(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Scored.__slots__))
 
 
-def solve(
-    sets: Sequence[Sequence[Candidate]], credits: Sequence[float] | None = None
+def _solve(
+    scored: _Scored, n: int, credits: NDArray[np.float64], index: FleetIndex
 ) -> list[Candidate | None]:
-    """The optimal assignment over candidate sets: the most requests served, then the least
-    total score (less each served request's credit); no unit twice. One entry per set: its
-    chosen candidate or None."""
-    columns: dict[uuid.UUID, int] = {}
-    for cands in sets:
-        for c in cands:
-            columns.setdefault(c.unit.id, len(columns))
-    chosen: list[Candidate | None] = [None] * len(sets)
-    if not columns:
+    """The optimal assignment of ``n`` requests over their candidates: the most requests
+    served, then the least total score (less each served request's credit); no unit twice."""
+    chosen: list[Candidate | None] = [None] * n
+    if not len(scored.pos):
         return chosen
-    credit = [0.0] * len(sets) if credits is None else list(credits)
-    top = max(abs(c.score - credit[row]) for row, cands in enumerate(sets) for c in cands)
+    rows = scored.rows
+    vals = scored.score - credits[rows]
+    units, cols = np.unique(scored.pos, return_inverse=True)
     # Larger than any two sums of real entries: one more request served always wins.
-    big = (top + 1.0) * (2 * len(sets) + 2)
-    cost = np.full((len(sets), len(columns)), big)
-    best: dict[tuple[int, int], Candidate] = {}
-    for row, cands in enumerate(sets):
-        for c in cands:
-            col = columns[c.unit.id]
-            # A unit listed twice for one request (it should not be) keeps its best score.
-            if (row, col) not in best or c.score < best[(row, col)].score:
-                cost[row, col] = c.score - credit[row]
-                best[(row, col)] = c
-    rows, cols = linear_sum_assignment(cost)
-    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        chosen[row] = best.get((row, col))
+    big = (float(np.abs(vals).max()) + 1.0) * (2 * n + 2)
+    cost = np.full((n, len(units)), big)
+    cost[rows, cols] = vals
+    entry = np.full((n, len(units)), -1, np.int32)
+    entry[rows, cols] = np.arange(len(rows), dtype=np.int32)
+    for row, col in zip(*linear_sum_assignment(cost), strict=True):
+        e = int(entry[row, col])
+        if e >= 0:
+            chosen[int(row)] = _candidate(scored, e, index)
     return chosen
 
 
@@ -261,14 +299,16 @@ def assign_batch(
 ) -> dict[uuid.UUID, Candidate | None]:
     """Optimal assignment of a burst, city by city (each request to one unit or to None)."""
     result: dict[uuid.UUID, Candidate | None] = {}
-    taken: set[uuid.UUID] = set()
+    taken: list[uuid.UUID] = []
     for group in _by_city(requests).values():
-        sets = _candidate_sets(group, index, travel, k=k, weights=weights, taken=taken)
-        credits = [weights.wait * r.waited_s for r in group]
-        for r, c in zip(group, solve(sets, credits), strict=True):
+        scored = _scored_city(
+            group, index, travel, k=k, weights=weights, taken=index.positions(taken)
+        )
+        credits = np.array([weights.wait * r.waited_s for r in group], np.float64)
+        for r, c in zip(group, _solve(scored, len(group), credits, index), strict=True):
             result[r.id] = c
             if c is not None:
-                taken.add(c.unit.id)
+                taken.append(c.unit.id)
     return result
 
 

@@ -34,6 +34,11 @@ The adapter slot for a routing engine (OSRM, Valhalla, AMap …)
       cover in ``seconds`` (e.g. the fastest road speed × ``seconds``). Coverage planning prunes
       with it before asking for times, so it must never be too small; too large only costs time.
 
+    A batch asks once for a whole block: origins as a (requests × k) array and destinations as a
+    (requests × 1) column, one destination per row, broadcast like numpy (an adapter groups the
+    rows by destination, or sends one table request with all of them). A single dispatch uses
+    the narrow form, 1-D origins and one float destination.
+
     It must be vectorised (numpy arrays in, ``float64`` arrays out, one value per origin), return
     ``inf`` for an origin it cannot route (an island, no road), time out fast and fall back to the
     default model rather than stall a dispatch (the decision budget is 20 ms), and cache nothing
@@ -124,8 +129,8 @@ class TravelTimeModel(Protocol):
         self,
         from_lat: FloatArray,
         from_lng: FloatArray,
-        to_lat: float,
-        to_lng: float,
+        to_lat: float | FloatArray,
+        to_lng: float | FloatArray,
         *,
         at: datetime,
         tier: int,
@@ -134,7 +139,11 @@ class TravelTimeModel(Protocol):
         ...
 
     def km(
-        self, from_lat: FloatArray, from_lng: FloatArray, to_lat: float, to_lng: float
+        self,
+        from_lat: FloatArray,
+        from_lng: FloatArray,
+        to_lat: float | FloatArray,
+        to_lng: float | FloatArray,
     ) -> FloatArray:
         """Road km from each origin to the destination."""
         ...
@@ -177,7 +186,11 @@ class HaversineTravelModel:
         return row[beijing_hour(at)]
 
     def km(
-        self, from_lat: FloatArray, from_lng: FloatArray, to_lat: float, to_lng: float
+        self,
+        from_lat: FloatArray,
+        from_lng: FloatArray,
+        to_lat: float | FloatArray,
+        to_lng: float | FloatArray,
     ) -> FloatArray:
         out: FloatArray = great_circle_km(from_lat, from_lng, to_lat, to_lng) * self.detour
         return out
@@ -186,8 +199,8 @@ class HaversineTravelModel:
         self,
         from_lat: FloatArray,
         from_lng: FloatArray,
-        to_lat: float,
-        to_lng: float,
+        to_lat: float | FloatArray,
+        to_lng: float | FloatArray,
         *,
         at: datetime,
         tier: int,
