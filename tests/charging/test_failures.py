@@ -93,7 +93,8 @@ def test_a_report_publishes_one_event_and_suspends_the_evse(session: Session) ->
     assert (failure.lat, failure.lng) == (site.lat, site.lng)  # the car is at the charger
     assert failure.reporter_user_id == owner.user.id
     evse = repository.evse_by_uid(session, site.id, "A")
-    assert evse is not None and evse.suspect_since == later(5)
+    assert evse is not None
+    assert evse.suspect_since == later(5)
     # the faulty point is no longer offered; its neighbour still is
     assert nearest_available(session, *XUHUI, now=later(6))[0].available_evses == 1
     audit = session.scalars(

@@ -63,6 +63,8 @@ class ChargerHit:
     best_power_kw: float
     standards: tuple[str, ...]
     """The standards of the free, fitting connectors."""
+    dc: bool
+    """Some free, fitting connector is DC (fast charging)."""
     tariff: TariffSummary | None
 
 
@@ -89,6 +91,7 @@ class _Site:
     best_w: float = 0.0
     best_tariffs: tuple[str, ...] = ()
     standards: set[str] = field(default_factory=set)
+    dc: bool = False
 
 
 def _live(
@@ -150,6 +153,7 @@ def _live(
             free.add(evse_pk)
             site.available += 1
         site.standards.add(std.value)
+        site.dc = site.dc or ptype is PowerType.DC
         if watts > site.best_w:
             site.best_w, site.best_tariffs = watts, tuple(tariffs or ())
     return {k: v for k, v in sites.items() if v.available}
@@ -208,6 +212,7 @@ def _hits(
                 total_evses=site.total,
                 best_power_kw=site.best_w / 1000.0,
                 standards=tuple(sorted(site.standards)),
+                dc=site.dc,
                 tariff=summary,
             )
         )
