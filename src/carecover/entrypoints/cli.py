@@ -201,6 +201,10 @@ def serve(
 
         feed = LiveFeed(get_database(), settings.simulator_vehicles)
         feed.start()
+        from carecover.accounts.demo import RESCUE_FIRM
+        from carecover.orders.demo import FleetAutopilot
+
+        FleetAutopilot(get_database(), skip_org_names=(RESCUE_FIRM,)).start()
         console.print(translate("cli.serve.simulator", lang, vehicles=settings.simulator_vehicles))
     uvicorn.run(
         application,
