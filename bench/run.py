@@ -30,6 +30,7 @@ os.environ.setdefault("CARECOVER_LOGIN_MAX_FAILURES", "1000000")
 
 from claims_bench import bench_cycle, bench_fast_track, bench_photo_intake  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from dispatch_bench import bench_dispatch  # noqa: E402
 from ledger_bench import bench_ledger  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
@@ -336,6 +337,8 @@ def postgres_url() -> str | None:
 
 def _replaced(r: Result, only: str | None) -> bool:
     """An old result of a rerun step whose name changed (dropped, not kept stale)."""
+    if only == "dispatch":
+        return r["name"].startswith("dispatch_")
     return only == "evidence log" and r["name"].startswith("ledger_")
 
 
@@ -408,6 +411,7 @@ def main() -> None:
                 seconds=args.telematics_seconds,
             ),
         ),
+        ("dispatch", lambda: bench_dispatch(result)),
     ]
     previous: list[Result] = []
     if args.only:

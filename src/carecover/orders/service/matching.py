@@ -16,7 +16,9 @@ requests × the union of their candidates, ``scipy.optimize.linear_sum_assignmen
 scores with a large finite cost where a unit is not a request's candidate. The large cost makes
 the solver first serve as many requests as the candidate sets allow, then minimise the total
 score among those assignments; a request left on a non-candidate column is unassigned (``None``)
-and waits for the next tick. No unit is assigned twice, across cities included.
+and waits for the next tick. When units are too few, each request's waiting time is a credit
+(``Weights.wait``) so that old requests are not passed over tick after tick. Cities are solved
+one after another and a unit taken in one is no candidate in the next: no unit is assigned twice.
 """
 
 from __future__ import annotations
