@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from carecover.orders.enums import OfferOutcome, OrderStatus
+from carecover.orders.errors import OfferClosed
 from carecover.orders.models import Offer, ProviderUnit, ServiceOrder
 from carecover.orders.service import board, steps, units
 from carecover.orders.service.fleet_index import STALE_AFTER_S
@@ -172,7 +173,10 @@ def orders_desk_live(ctx: PartnerPage) -> Response:
 
 
 def _refused(ctx: WebContext, exc: AppError) -> Response:
-    ctx.session.rollback()
+    if not isinstance(exc, OfferClosed):
+        ctx.session.rollback()
+    # An offer answered too late is expired and the order sent on to the next unit before the
+    # refusal: that is kept (committed with the page), so the job does not wait for the tick.
     return render(
         ctx,
         "orders/partner_desk.html",
