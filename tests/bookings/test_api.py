@@ -67,6 +67,22 @@ def test_an_owner_finds_books_lists_and_cancels(client: TestClient, session: Ses
     assert listed[0]["distance_km"] < 1 < listed[1]["distance_km"]
     assert len(listed[0]["slots"]) == 2
     assert listed[0]["price_fen"] == 3_500
+    later = client.get(
+        "/api/v1/bookable-services/nearby",
+        params={
+            "service": "car_wash",
+            "lat": XUHUI[0],
+            "lng": XUHUI[1],
+            "from": days_ahead(3).isoformat(),
+            "days": 1,
+            "limit": 1,
+            "per_location": 20,
+        },
+        headers=auth,
+    ).json()
+    assert [s["starts_at"][:10] for s in later[0]["slots"]] == [
+        str(beijing(days_ahead(3), "08:00"))[:10]
+    ] * 10
     day = client.get(
         f"/api/v1/partner-locations/{near.location.id}/slots",
         params={"service": "car_wash", "from": days_ahead(2).isoformat(), "days": 1},

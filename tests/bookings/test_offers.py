@@ -15,7 +15,7 @@ from carecover.bookings.enums import BookingChannel
 from carecover.bookings.errors import OfferNotFound
 from carecover.bookings.handlers import offer_maintenance_slots
 from carecover.bookings.models import SlotOffer
-from carecover.bookings.service import offers, slots
+from carecover.bookings.service import offers, slots, views
 from carecover.platform.clock import utc_now
 from carecover.telematics.models import CareRequest
 from carecover.telematics.service import care
@@ -109,3 +109,15 @@ def test_the_owner_is_told_once_when_the_reminder_gets_slots(session: Session) -
     rescue = CareRequested(request_id=request.id, vehicle_id=insured.car.id, kind="rescue")
     offer_maintenance_slots(session, rescue)
     assert len(session.scalars(select(Notification)).all()) == 1
+
+
+def test_an_offer_drops_out_when_the_shop_stops_taking_the_bookings(session: Session) -> None:
+    shop = make_shop(session)
+    svc = offer(session, shop, MAINTENANCE)
+    insured = insured_with(session)
+    made = offers.offer_for(session, requested(session, insured, shop), now=NOW)
+    assert made is not None
+    assert len(views.offers_read(session, [made], now=NOW)) == 1
+    svc.is_active = False
+    session.flush()
+    assert views.offers_read(session, [made], now=NOW) == []

@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from carecover.bookings import service
 from carecover.bookings.enums import BookingStatus
+from carecover.bookings.handlers import offer_maintenance_slots
 from carecover.bookings.models import Booking
 from carecover.bookings.service import slots
 from carecover.platform.auth.roles import Role
 from carecover.platform.clock import utc_now
+from carecover.telematics.service import care
+from carecover.telematics.service.care import CareKind, CareRequested
 from tests.accounts.test_web import csrf_of, web_sign_in
 from tests.bookings.helpers import MAINTENANCE, WASH, insured_with, make_shop, offer
 from tests.factories.accounts import make_user
@@ -167,3 +170,32 @@ def test_the_partner_checks_the_car_in_and_completes_the_work(
         data={"csrf_token": csrf_of(client.get("/partner/bookings").text)},
     )
     assert stolen.status_code == 404
+
+
+def test_the_owner_confirms_a_slot_offered_for_a_maintenance_reminder(
+    client: TestClient, session: Session
+) -> None:
+    shop = make_shop(session)
+    offer(session, shop, MAINTENANCE, opens="00:00", closes="24:00", slot_min=120)
+    insured = insured_with(session, "FUEL_CARE_2026", username="web.reminded", starts_at=A_DAY_AGO)
+    request, _ = care.request(
+        session, insured.actor, insured.car.id, CareKind.maintenance,
+        reminder_key="oil:2026-12", location_id=shop.location.id,
+    )  # fmt: skip
+    offer_maintenance_slots(
+        session, CareRequested(request_id=request.id, vehicle_id=insured.car.id, kind="maintenance")
+    )
+    web_sign_in(client, "web.reminded")
+    mine = client.get("/owner/bookings")
+    link = re.search(r'href="(/owner/bookings/offers/[^"]+)" data-testid="offer-link"', mine.text)
+    assert link is not None
+    page = client.get(link.group(1))
+    slots_offered = re.findall(r'href="([^"]+)" data-testid="offered-slot"', page.text)
+    assert len(slots_offered) == 3
+    confirm = client.get(slots_offered[0].replace("&amp;", "&"))
+    assert 'name="offer_id"' in confirm.text
+    made = client.post("/owner/bookings", data=hidden(confirm.text), follow_redirects=False)
+    assert made.status_code == 303
+    booking = session.scalars(select(Booking).where(Booking.vehicle_id == insured.car.id)).one()
+    assert (booking.channel.value, booking.care_request_id) == ("reminder", request.id)
+    assert 'data-testid="offers"' not in client.get("/owner/bookings").text  # taken up

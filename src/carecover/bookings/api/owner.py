@@ -42,11 +42,12 @@ def nearby(
     lng: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
     within_km: Annotated[float | None, Query(gt=0, le=3000, allow_inf_nan=False)] = None,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    first_day: Annotated[date | None, Query(alias="from")] = None,
     days: Days = 7,
     per_location: Annotated[int, Query(ge=1, le=20)] = 3,
 ) -> list[LocationSlots]:
     """The open locations nearest a point (WGS-84) that offer the service, each with its price
-    and next open slots."""
+    and first open slots over ``days`` Beijing days from ``from`` (today)."""
     found = service.nearby(
         session,
         service_type,
@@ -54,6 +55,7 @@ def nearby(
         now=utc_now(),
         within_km=within_km,
         limit=limit,
+        first_day=first_day,
         days=days,
         per_location=per_location,
     )
@@ -138,11 +140,8 @@ def cancel(
 @router.get("/booking-offers", response_model=list[OfferRead])
 def my_offers(session: DbSession, principal: ApiPrincipal, info: ReqInfo) -> list[OfferRead]:
     """Slots offered to the owner for maintenance reminders, not yet confirmed."""
-    now = utc_now()
-    return [
-        views.offer_read(session, o, now=now)
-        for o in offers.open_for_owner(session, actor_of(principal, info))
-    ]
+    found = offers.open_for_owner(session, actor_of(principal, info))
+    return [read for _offer, read in views.offers_read(session, found, now=utc_now())]
 
 
 @router.get("/booking-offers/{offer_id}", response_model=OfferRead)

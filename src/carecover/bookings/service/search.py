@@ -108,11 +108,13 @@ def nearby(
     now: datetime,
     within_km: float | None = None,
     limit: int = 5,
+    first_day: date | None = None,
     days: int = 7,
     per_location: int = 3,
 ) -> list[Offered]:
     """The ``limit`` open locations nearest ``point`` that offer ``service``, nearest first,
-    each with its next ``per_location`` open slots within ``days`` days (possibly none)."""
+    each with its first ``per_location`` open slots over ``days`` Beijing days from
+    ``first_day`` (today; possibly none)."""
     if service not in BOOKABLE:
         raise ServiceNotOffered()
     radius = within_km if within_km is not None else FIRST_RING_KM
@@ -136,6 +138,11 @@ def nearby(
         radius *= 2
     chosen = found[:limit]
     slots = open_slots(
-        session, [r[0] for r in chosen], now=now, days=days, per_service=per_location
+        session,
+        [r[0] for r in chosen],
+        now=now,
+        first_day=first_day,
+        days=days,
+        per_service=per_location,
     )
     return [Offered(svc, site, partner, km, slots[svc.id]) for svc, site, partner, km in chosen]

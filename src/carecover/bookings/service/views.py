@@ -24,6 +24,7 @@ from carecover.bookings.service.setup import hhmm, windows_of
 from carecover.bookings.service.slots import BEIJING, Slot
 from carecover.partners.models import PartnerLocation
 from carecover.platform.clock import ensure_utc
+from carecover.platform.errors import AppError
 
 
 def local(at: datetime | None) -> str:
@@ -126,6 +127,19 @@ def offer_read(session: Session, offer: SlotOffer, *, now: datetime) -> OfferRea
         open_now=[slot_read(s) for s in found.slots[:10]],
         booking_id=offer.booking_id,
     )
+
+
+def offers_read(
+    session: Session, rows: Iterable[SlotOffer], *, now: datetime
+) -> list[tuple[SlotOffer, OfferRead]]:
+    """Each offer with its read shape; offers whose shop stopped taking these bookings drop out."""
+    found = []
+    for offer in rows:
+        try:
+            found.append((offer, offer_read(session, offer, now=now)))
+        except AppError:
+            continue
+    return found
 
 
 def service_read(session: Session, bookable: BookableService) -> ServiceRead:

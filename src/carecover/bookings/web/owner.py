@@ -58,10 +58,9 @@ def my_bookings(ctx: OwnerPage) -> Response:
         "bookings/mine.html",
         upcoming=_cards(ctx, sorted(upcoming, key=lambda b: b.starts_at)),
         past=_cards(ctx, past),
-        offers=[
-            (o, views.offer_read(ctx.session, o, now=now))
-            for o in offers.open_for_owner(ctx.session, ctx.actor())
-        ],
+        offers=views.offers_read(
+            ctx.session, offers.open_for_owner(ctx.session, ctx.actor()), now=now
+        ),
         local=views.local,
         reasons=CANCEL_REASONS,
         booked=ctx.request.query_params.get("booked"),
