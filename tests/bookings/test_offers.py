@@ -17,6 +17,8 @@ from carecover.bookings.handlers import offer_maintenance_slots
 from carecover.bookings.models import SlotOffer
 from carecover.bookings.service import offers, slots, views
 from carecover.platform.clock import utc_now
+from carecover.platform.db.session import Database
+from carecover.platform.events.dispatcher import dispatch_batch
 from carecover.telematics.models import CareRequest
 from carecover.telematics.service import care
 from carecover.telematics.service.care import CareKind, CareRequested
@@ -121,3 +123,26 @@ def test_an_offer_drops_out_when_the_shop_stops_taking_the_bookings(session: Ses
     svc.is_active = False
     session.flush()
     assert views.offers_read(session, [made], now=NOW) == []
+
+
+def test_the_worker_delivers_the_care_request_to_the_bookings_handler(fresh_db: Database) -> None:
+    with fresh_db.session() as s, s.begin():
+        shop = make_shop(s)
+        offer(s, shop, MAINTENANCE, opens="00:00", closes="24:00")
+        insured = insured_with(s, starts_at=utc_now() - timedelta(days=1))
+        request = requested(s, insured, shop)
+    while dispatch_batch(fresh_db, worker_id="test"):
+        pass
+    with fresh_db.session() as s:
+        made = s.scalars(select(SlotOffer).where(SlotOffer.care_request_id == request.id)).one()
+        assert len(made.slots) == 3
+        keys = sorted(
+            s.scalars(
+                select(Notification.message_key).where(Notification.user_id == insured.owner.id)
+            )
+        )
+    assert keys == [
+        "notice.booking.slots_offered",
+        "notice.care.maintenance.site",
+        "notice.welcome",
+    ]  # the welcome comes with the new account
