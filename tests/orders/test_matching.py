@@ -20,6 +20,7 @@ from carecover.orders.service.matching import (
     WITHIN_S,
     Candidate,
     DispatchRequest,
+    Solver,
     Weights,
     assign_batch,
     assign_greedy,
@@ -237,14 +238,17 @@ def random_instance(rng: random.Random) -> tuple[list[DispatchRequest], list[Uni
     return requests, units
 
 
-def test_batched_assignment_equals_the_exhaustive_optimum_on_small_instances() -> None:
+@pytest.mark.parametrize("solver", ["sparse", "dense"])
+def test_batched_assignment_equals_the_exhaustive_optimum_on_small_instances(
+    solver: Solver,
+) -> None:
     rng = random.Random(2026)
     for _ in range(120):
         requests, units = random_instance(rng)
         index = FleetIndex.build(units, now=NOW)
         sets = [rank(r, index, TRAVEL, k=20) for r in requests]
         want_count, want_total = exhaustive(sets)
-        got = assign_batch(requests, index, TRAVEL, k=20)
+        got = assign_batch(requests, index, TRAVEL, k=20, solver=solver)
         chosen = [c for c in got.values() if c is not None]
         assert len(chosen) == want_count
         assert sum(c.score for c in chosen) == pytest.approx(want_total, rel=1e-9, abs=1e-6)
@@ -257,9 +261,10 @@ def test_batched_assignment_equals_the_exhaustive_optimum_on_small_instances() -
     n_requests=st.integers(1, 25),
     n_units=st.integers(0, 20),
     k=st.integers(1, 8),
+    solver=st.sampled_from(["sparse", "dense"]),
 )
 def test_no_unit_is_assigned_twice_and_no_request_is_left_beside_a_free_candidate(
-    seed: int, n_requests: int, n_units: int, k: int
+    seed: int, n_requests: int, n_units: int, k: int, solver: Solver
 ) -> None:
     rng = random.Random(seed)
     kinds = list(UnitKind)
@@ -281,7 +286,7 @@ def test_no_unit_is_assigned_twice_and_no_request_is_left_beside_a_free_candidat
             )
         )
     index = FleetIndex.build(units, now=NOW)
-    result = assign_batch(requests, index, TRAVEL, k=k)
+    result = assign_batch(requests, index, TRAVEL, k=k, solver=solver)
     chosen = [c for c in result.values() if c is not None]
     assert len({c.unit.id for c in chosen}) == len(chosen)
     taken = {c.unit.id for c in chosen}
@@ -296,3 +301,23 @@ def test_no_unit_is_assigned_twice_and_no_request_is_left_beside_a_free_candidat
     greedy = assign_greedy(requests, index, TRAVEL, k=k)
     picked = [c.unit.id for c in greedy.values() if c is not None]
     assert len(set(picked)) == len(picked)
+
+
+def test_waiting_credit_serves_the_oldest_when_units_are_too_few() -> None:
+    van = unit(0.0, UnitKind.service_van)
+    index = FleetIndex.build([van], now=NOW)
+    near_new = request(0.5, frozenset({UnitKind.service_van}))
+    far_old = DispatchRequest(
+        id=uuid.uuid4(), lat=LAT, lng=LNG + 2.0 * KM_LNG, kinds=frozenset({UnitKind.service_van}),
+        tier=2, at=NOW, city_adcode="330100", waited_s=1_800,
+    )  # fmt: skip
+    for solver in ("sparse", "dense"):
+        result = assign_batch([near_new, far_old], index, TRAVEL, solver=solver)
+        assert result[near_new.id] is None
+        assert result[far_old.id] is not None
+        # Without the credit the nearer call wins.
+        plain = assign_batch(
+            [near_new, far_old], index, TRAVEL, solver=solver, weights=Weights(wait=0.0)
+        )
+        assert plain[far_old.id] is None
+        assert plain[near_new.id] is not None

@@ -80,8 +80,7 @@ def km_to_chord(km: float) -> float:
     return 2 * math.sin(min(km / EARTH_RADIUS_KM, math.pi) / 2)
 
 
-def _id_int(unit: UnitSnapshot) -> int:
-    return unit.id.int
+_KIND_CODE: dict[UnitKind, int] = {kind: code for code, kind in enumerate(UnitKind)}
 
 
 class FleetIndex:
@@ -109,23 +108,24 @@ class FleetIndex:
     def __init__(
         self, units: list[UnitSnapshot], *, now: datetime, stale_ids: frozenset[uuid.UUID]
     ) -> None:
-        units = sorted(units, key=_id_int)
+        ids = [u.id.int for u in units]
+        order = sorted(range(len(units)), key=ids.__getitem__)
+        units = [units[i] for i in order]
         n = len(units)
         self.units_flat = units
-        self.lat = np.fromiter((u.lat for u in units), np.float64, n)
-        self.lng = np.fromiter((u.lng for u in units), np.float64, n)
-        self.base_fen = np.fromiter((u.base_fen for u in units), np.int64, n)
-        self.per_km_fen = np.fromiter((u.per_km_fen for u in units), np.int64, n)
-        self.rating = np.fromiter((u.rating for u in units), np.float64, n)
-        self._pos_of = {u.id.int: i for i, u in enumerate(units)}
-        by_kind: dict[UnitKind, list[int]] = {}
-        for i, u in enumerate(units):
-            by_kind.setdefault(u.kind, []).append(i)
+        self._pos_of = {ids[j]: i for i, j in enumerate(order)}
+        cols = np.array([(u.lat, u.lng, u.base_fen, u.per_km_fen, u.rating) for u in units], float)
+        cols = cols.reshape(n, 5)
+        self.lat, self.lng, self.rating = cols[:, 0].copy(), cols[:, 1].copy(), cols[:, 4].copy()
+        self.base_fen = cols[:, 2].astype(np.int64)
+        self.per_km_fen = cols[:, 3].astype(np.int64)
+        codes = np.fromiter((_KIND_CODE[u.kind] for u in units), np.int8, n)
         xyz = unit_vectors(self.lat, self.lng)
         self._trees: dict[UnitKind, tuple[cKDTree, NDArray[np.intp]]] = {}
-        for kind, members in by_kind.items():
-            where = np.asarray(members, np.intp)
-            self._trees[kind] = (cKDTree(xyz[where]), where)
+        for kind, code in _KIND_CODE.items():
+            where = np.flatnonzero(codes == code)
+            if len(where):
+                self._trees[kind] = (cKDTree(xyz[where]), where)
         self.now = now
         self.stale_ids = stale_ids
         """The units left out because their last position is older than ``stale_after_s``."""
@@ -142,20 +142,20 @@ class FleetIndex:
         """Index ``units``; a unit listed twice counts with its latest position."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware (UTC)")
-        latest: dict[int, UnitSnapshot] = {}
-        for unit in units:
-            seen = latest.get(unit.id.int)
-            if seen is None or unit.position_at >= seen.position_at:
-                latest[unit.id.int] = unit
-        oldest = now - timedelta(seconds=stale_after_s) if math.isfinite(stale_after_s) else None
-        fresh: list[UnitSnapshot] = []
-        stale: set[uuid.UUID] = set()
-        for unit in latest.values():
-            if oldest is not None and unit.position_at < oldest:
-                stale.add(unit.id)
-            else:
-                fresh.append(unit)
-        return cls(fresh, now=now, stale_ids=frozenset(stale))
+        listed = list(units)
+        if len({u.id.int for u in listed}) != len(listed):
+            latest: dict[int, UnitSnapshot] = {}
+            for unit in listed:
+                seen = latest.get(unit.id.int)
+                if seen is None or unit.position_at >= seen.position_at:
+                    latest[unit.id.int] = unit
+            listed = list(latest.values())
+        if not math.isfinite(stale_after_s):
+            return cls(listed, now=now, stale_ids=frozenset())
+        oldest = now - timedelta(seconds=stale_after_s)
+        fresh = [u for u in listed if u.position_at >= oldest]
+        stale = frozenset(u.id for u in listed if u.position_at < oldest)
+        return cls(fresh, now=now, stale_ids=stale)
 
     def __len__(self) -> int:
         return len(self.units_flat)

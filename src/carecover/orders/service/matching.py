@@ -12,11 +12,13 @@ one second and each star below five weighs 30 s, so cost and rating only decide 
 that arrive at about the same time.
 
 A burst (a storm, a pile-up, a tick of the dispatch loop) is one assignment problem per city:
-requests × the union of their candidates, ``scipy.optimize.linear_sum_assignment`` over the
-scores with a large finite cost where a unit is not a request's candidate. The large cost makes
-the solver first serve as many requests as the candidate sets allow, then minimise the total
-score among those assignments; a request left on a non-candidate column is unassigned (``None``)
-and waits for the next tick. When units are too few, each request's waiting time is a credit
+requests × the union of their candidates with a large finite cost where a unit is not a
+request's candidate, solved exactly — by ``scipy.optimize.linear_sum_assignment`` on the dense
+matrix, or (the default, the same optimum, several times faster) on the candidate pairs alone
+by ``min_weight_full_bipartite_matching`` with one private "wait" column per request. The large
+cost makes the solver first serve as many requests as the candidate sets allow, then minimise the
+total score among those assignments; a request left waiting is unassigned (``None``) until the
+next tick. When units are too few, each request's waiting time is a credit
 (``Weights.wait``) so that old requests are not passed over tick after tick. Cities are solved
 one after another and a unit taken in one is no candidate in the next: no unit is assigned twice.
 """
@@ -29,10 +31,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from carecover.orders.enums import UnitKind
 from carecover.orders.service.fleet_index import FleetIndex, UnitSnapshot
@@ -267,27 +272,60 @@ def _scored_city(
     return _Scored(*(np.concatenate([getattr(p, f) for p in parts]) for f in _Scored.__slots__))
 
 
+Solver = Literal["sparse", "dense"]
+
+
 def _solve(
-    scored: _Scored, n: int, credits: NDArray[np.float64], index: FleetIndex
+    scored: _Scored,
+    n: int,
+    credits: NDArray[np.float64],
+    index: FleetIndex,
+    solver: Solver = "sparse",
 ) -> list[Candidate | None]:
     """The optimal assignment of ``n`` requests over their candidates: the most requests
-    served, then the least total score (less each served request's credit); no unit twice."""
+    served, then the least total score (less each served request's credit); no unit twice.
+
+    ``dense``: ``linear_sum_assignment`` over requests × the union of their candidates, a large
+    finite cost where a unit is no candidate. ``sparse`` (the default, the same optimum): the
+    candidate pairs only, plus one private "wait" column per request at that large cost, so that
+    a matching of every request always exists, solved by ``min_weight_full_bipartite_matching``
+    (LAPJVsp) — a few thousand edges instead of a million cells.
+    """
     chosen: list[Candidate | None] = [None] * n
     if not len(scored.pos):
         return chosen
     rows = scored.rows
     vals = scored.score - credits[rows]
     units, cols = np.unique(scored.pos, return_inverse=True)
+    m = len(units)
     # Larger than any two sums of real entries: one more request served always wins.
     big = (float(np.abs(vals).max()) + 1.0) * (2 * n + 2)
-    cost = np.full((n, len(units)), big)
-    cost[rows, cols] = vals
-    entry = np.full((n, len(units)), -1, np.int32)
-    entry[rows, cols] = np.arange(len(rows), dtype=np.int32)
-    for row, col in zip(*linear_sum_assignment(cost), strict=True):
-        e = int(entry[row, col])
-        if e >= 0:
-            chosen[int(row)] = _candidate(scored, e, index)
+    if solver == "dense":
+        cost = np.full((n, m), big)
+        cost[rows, cols] = vals
+        picked_rows, picked_cols = linear_sum_assignment(cost)
+    else:
+        # Every request is matched once, so one offset on all edges keeps the optimum and
+        # keeps every weight positive (a sparse matrix would drop a weight of exactly zero).
+        offset = 1.0 - min(float(vals.min()), 0.0)
+        weights = np.concatenate((vals + offset, np.full(n, big + offset)))
+        graph = sparse.csr_matrix(
+            (
+                weights,
+                (np.concatenate((rows, np.arange(n))), np.concatenate((cols, m + np.arange(n)))),
+            ),
+            shape=(n, m + n),
+        )
+        picked_rows, picked_cols = min_weight_full_bipartite_matching(graph)
+    # Which candidate entry each picked (row, column) is, if any (the others wait).
+    width = m + n
+    keys = rows.astype(np.int64) * width + cols
+    order = np.argsort(keys)
+    picked = np.asarray(picked_rows, np.int64) * width + np.asarray(picked_cols, np.int64)
+    at = np.minimum(np.searchsorted(keys[order], picked), len(keys) - 1)
+    hit = keys[order][at] == picked
+    for row, e in zip(np.asarray(picked_rows)[hit].tolist(), order[at][hit].tolist(), strict=True):
+        chosen[row] = _candidate(scored, e, index)
     return chosen
 
 
@@ -298,8 +336,10 @@ def assign_batch(
     *,
     k: int = 20,
     weights: Weights = DEFAULT_WEIGHTS,
+    solver: Solver = "sparse",
 ) -> dict[uuid.UUID, Candidate | None]:
-    """Optimal assignment of a burst, city by city (each request to one unit or to None)."""
+    """Optimal assignment of a burst, city by city (each request to one unit or to None);
+    ``solver`` picks the sparse (default) or the dense formulation of the same optimum."""
     result: dict[uuid.UUID, Candidate | None] = {}
     taken: list[uuid.UUID] = []
     for group in _by_city(requests).values():
@@ -307,7 +347,7 @@ def assign_batch(
             group, index, travel, k=k, weights=weights, taken=index.positions(taken)
         )
         credits = np.array([weights.wait * r.waited_s for r in group], np.float64)
-        for r, c in zip(group, _solve(scored, len(group), credits, index), strict=True):
+        for r, c in zip(group, _solve(scored, len(group), credits, index, solver), strict=True):
             result[r.id] = c
             if c is not None:
                 taken.append(c.unit.id)
