@@ -86,6 +86,11 @@ def test_the_owner_books_a_covered_wash_and_cancels_it(
     )
     assert 'data-testid="booking-error"' in again.text
     assert "已取消" in again.text
+    switch = {"lang": "en", "next": "/owner", "csrf_token": csrf_of(mine.text)}
+    assert client.post("/lang", data=switch, follow_redirects=False).status_code == 303
+    english = client.get(f"/owner/bookings/{booking.id}")
+    assert english.headers["content-language"] == "en"
+    assert "Cancelled late: the entitlement stays used." in english.text  # the slot is < 2 h away
 
 
 def test_without_a_package_the_price_must_be_accepted(client: TestClient, session: Session) -> None:
