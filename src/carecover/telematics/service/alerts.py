@@ -22,8 +22,9 @@ from carecover.platform.db import dialect_insert
 from carecover.platform.events import publish
 from carecover.platform.geo import Point
 from carecover.telematics.events import AlertRaised
-from carecover.telematics.models import Alert, VehicleState
+from carecover.telematics.models import Alert
 from carecover.telematics.service import dtc, nearby, payload, rules
+from carecover.telematics.service.ingest_state import LatestState
 from carecover.vehicles.enums import Powertrain
 from carecover.vehicles.models import Vehicle
 
@@ -139,7 +140,7 @@ def answer(
 
 def run(
     session: Session,
-    state: VehicleState,
+    state: LatestState,
     samples: Sequence[payload.Sample],
     now: datetime,
     *,

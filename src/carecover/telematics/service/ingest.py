@@ -7,32 +7,40 @@ batch — after a worker died mid-batch or a broker resent it — stores nothing
 readings are kept with their reason and counted; one bad reading never stops the rest of the
 batch. The caller owns the transaction (commit after ``store`` returns, then acknowledge).
 
-A batch costs a fixed number of round trips whatever its size: one insert for all readings (an
-``unnest`` of arrays on PostgreSQL), one statement creating missing state rows, one ``SELECT …
-FOR UPDATE`` of every touched car's state in one order (so two workers cannot deadlock), one
-query for the cars' profiles, and executemany updates of devices and states.
+A batch costs a fixed number of round trips whatever its size: one insert for all readings (a
+``jsonb_to_recordset`` on PostgreSQL), one update of the devices, one statement creating missing
+state rows, one ``SELECT … FOR UPDATE`` of every touched car's state in one order (so two workers
+cannot deadlock), one query for the cars' profiles and one update of the states. Devices and
+states travel as light objects, not ORM instances (``ingest_state``): a flush of single-reading
+messages touches hundreds of cars, and the ORM's bookkeeping per object cost more than the rules.
 """
 
 from __future__ import annotations
 
+import gc
 import math
+import threading
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+import msgspec
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from carecover.partners.enums import PartnerType
 from carecover.platform.clock import ensure_utc
 from carecover.platform.db import bulk, dialect_insert
 from carecover.platform.geo import Point
 from carecover.telematics.enums import RejectReason
-from carecover.telematics.models import Alert, Device, Reading, RejectedReading, VehicleState
-from carecover.telematics.service import alerts, nearby, rules, trip_log
+from carecover.telematics.models import Alert, Device, Reading, RejectedReading
+from carecover.telematics.service import alerts, ingest_state, nearby, rules, trip_log
+from carecover.telematics.service.ingest_state import IngestDevice, LatestState
 from carecover.telematics.service.payload import PayloadRejected, Sample, validate
 from carecover.vehicles.enums import Powertrain
 from carecover.vehicles.models import Vehicle
@@ -57,9 +65,11 @@ class IngestResult:
 
 @dataclass
 class DeviceBatch:
-    """One device's validated samples within a batch, and what became of them."""
+    """One device's validated samples within a batch, and what became of them. The device is an
+    ORM ``Device`` or a ``devices.DeviceRef``; its ``last_seq`` and ``last_seen_at`` move as the
+    batch is stored."""
 
-    device: Device
+    device: IngestDevice
     samples: Sequence[Sample]
     result: IngestResult = field(default_factory=IngestResult)
 
@@ -96,7 +106,7 @@ def reject_many(
 
 
 def ingest(
-    session: Session, device: Device, items: Sequence[Any], *, now: datetime
+    session: Session, device: IngestDevice, items: Sequence[Any], *, now: datetime
 ) -> IngestResult:
     """Validate and store one device's readings; returns what was accepted, duplicated and
     refused (each refused reading is also kept with its reason)."""
@@ -119,12 +129,37 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+_COLLECTOR = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector off while a flush runs, and no longer: the thread that
+    paused it resumes it (another thread's flush meanwhile runs with it paused or not).
+
+    A flush of single-reading messages makes tens of thousands of short-lived containers (each
+    car's decoded state JSON, the rules' and the trip segmenter's memory), freed by reference
+    counting when it ends. With the collector running, those alive mid-flush are promoted to the
+    oldest generation, and every few flushes a full collection scans every object of the process
+    (~100 ms in an ingest worker). What other threads make meanwhile is collected once it resumes.
+    """
+    with _COLLECTOR:
+        owner = gc.isenabled()
+        if owner:
+            gc.disable()
+    try:
+        yield
+    finally:
+        if owner:
+            gc.enable()
+
+
 def store(session: Session, batches: Sequence[DeviceBatch], *, now: datetime) -> None:
     """Persist the validated samples of several devices; fills each batch's ``result``."""
-    with session.no_autoflush:  # devices and states are saved in bulk, once each
+    with session.no_autoflush, collector_paused():  # devices and states saved in bulk, once each
         _store(session, batches, now)
     if not _postgres(session):
-        session.flush()  # SQLite saves them here: a next call's state reload must see them
+        session.flush()  # what else the caller changed, before a next call reads the states
 
 
 def _store(session: Session, batches: Sequence[DeviceBatch], now: datetime) -> None:
@@ -147,20 +182,40 @@ def _store(session: Session, batches: Sequence[DeviceBatch], now: datetime) -> N
             by_vehicle[device.vehicle_id].append((batch, s))
         else:
             batch.result.duplicates += 1
-    touched: list[Device] = []
+    touched: dict[uuid.UUID, tuple[IngestDevice, int]] = {}
     for batch in batches:
         batch.result.samples.sort(key=lambda s: (s.device_time, s.seq))
         if batch.samples:
             device = batch.device
-            device.last_seen_at = now
             top = max(s.seq for s in batch.samples)
-            if device.last_seq is None or top > device.last_seq:
-                device.last_seq = top
-            touched.append(device)
-    if touched and _postgres(session):
-        bulk.write_back(session, touched, key="id", only=("last_seen_at", "last_seq"))
+            last = device.last_seq
+            touched[device.id] = (device, top if last is None or top > last else last)
+    if touched:
+        _save_devices(session, list(touched.values()), now)
     if by_vehicle:
         _advance(session, by_vehicle, now)
+
+
+_DEVICE_TABLE: Table = Device.__table__  # type: ignore[assignment]
+
+
+def _save_devices(
+    session: Session, touched: Sequence[tuple[IngestDevice, int]], now: datetime
+) -> None:
+    """Each device's last sight and highest sequence, in one statement (in device order), and
+    on the objects themselves (an ORM ``Device`` is left with nothing to flush)."""
+    ordered = sorted(touched, key=lambda pair: pair[0].id.int)
+    rows = [{"id": d.id, "last_seen_at": now, "last_seq": seq} for d, seq in ordered]
+    bulk.update_rows(session, _DEVICE_TABLE, "id", ("last_seen_at", "last_seq"), rows)
+    refs: list[uuid.UUID] = []
+    for device, seq in touched:
+        if isinstance(device, Device):
+            set_committed_value(device, "last_seen_at", now)
+            set_committed_value(device, "last_seq", seq)
+        else:
+            device.last_seen_at, device.last_seq = now, seq
+            refs.append(device.id)
+    bulk.expire_cached(session, Device, refs)
 
 
 def _insert(
@@ -185,7 +240,7 @@ def _insert(
     return stored
 
 
-def _row(device: Device, s: Sample, now: datetime) -> dict[str, Any]:
+def _row(device: IngestDevice, s: Sample, now: datetime) -> dict[str, Any]:
     return {
         "device_id": device.id,
         "vehicle_id": device.vehicle_id,
@@ -199,21 +254,24 @@ def _row(device: Device, s: Sample, now: datetime) -> dict[str, Any]:
     }
 
 
-_PG_NEW_STATES = text(
-    "INSERT INTO telematics_vehicle_state (vehicle_id, device_time, signals, rule_state,"
-    " updated_at) SELECT v, t, '{}'::jsonb, '{}'::jsonb, :now"
-    " FROM unnest(CAST(:v AS uuid[]), CAST(:t AS timestamptz[])) AS r(v, t)"
-    " ON CONFLICT (vehicle_id) DO NOTHING"
-)
 _PG_INSERT = text(
-    "INSERT INTO telematics_readings (device_id, vehicle_id, seq, device_time, received_at,"
-    " lat, lng, speed_kmh, data)"
+    "WITH stored AS (INSERT INTO telematics_readings (device_id, vehicle_id, seq, device_time,"
+    " received_at, lat, lng, speed_kmh, data)"
     " SELECT d, v, s, t, :received_at, la, ln, sp, j"
     " FROM jsonb_to_recordset(CAST(:rows AS jsonb))"
     " AS r(d uuid, v uuid, s bigint, t timestamptz, la float8, ln float8, sp float8, j jsonb)"
     " ON CONFLICT (device_id, seq, device_time) DO NOTHING"
-    " RETURNING device_id, seq, device_time"
+    " RETURNING device_id, seq, device_time)"
+    " SELECT coalesce(json_agg(json_build_array(device_id, seq, device_time)), '[]')::text"
+    " FROM stored"
 )
+"""Returns the keys it stored, as one JSON document (msgspec reads it in C)."""
+_DECODE_KEYS = msgspec.json.Decoder(list[tuple[uuid.UUID, int, datetime]])
+_PG_POWERTRAINS = text(
+    "SELECT coalesce(json_object_agg(id, powertrain), '{}')::text FROM vehicles"
+    " WHERE id = ANY(CAST(:ids AS uuid[]))"
+)
+_DECODE_POWERTRAINS = msgspec.json.Decoder(dict[uuid.UUID, Powertrain])
 
 
 def _insert_pg(
@@ -234,8 +292,17 @@ def _insert_pg(
         }
         for b, s in rows
     ]
-    result = session.execute(_PG_INSERT, {"rows": bulk.recordset(records), "received_at": now})
-    return {(d, s, ensure_utc(t)) for d, s, t in result}
+    params = {"rows": bulk.recordset(records), "received_at": now}
+    keys = _DECODE_KEYS.decode(session.execute(_PG_INSERT, params).scalar_one())
+    return {(d, s, t if t.tzinfo is UTC else ensure_utc(t)) for d, s, t in keys}
+
+
+def _powertrains(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Powertrain]:
+    if _postgres(session):
+        found = session.execute(_PG_POWERTRAINS, {"ids": bulk.uuid_array(ids)}).scalar_one()
+        return _DECODE_POWERTRAINS.decode(found)
+    query = select(Vehicle.id, Vehicle.powertrain).where(Vehicle.id.in_(ids))
+    return {vid: powertrain for vid, powertrain in session.execute(query)}
 
 
 def _advance(
@@ -244,53 +311,16 @@ def _advance(
     now: datetime,
 ) -> None:
     """Move each car's latest state forward and run its rules over its new samples."""
-    ids = sorted(by_vehicle)
+    ids = sorted(by_vehicle, key=ingest_state.in_order)
     first = {vid: min(s.device_time for _, s in by_vehicle[vid]) for vid in ids}
-    pg = _postgres(session)
-    if pg:  # two workers may see a car's first reading at once
-        session.execute(
-            _PG_NEW_STATES,
-            {"v": ids, "t": [first[vid] for vid in ids], "now": now},
-        )
-    else:
-        session.execute(
-            dialect_insert(session, VehicleState)
-            .values(
-                [
-                    {
-                        "vehicle_id": vid,
-                        "device_time": first[vid],
-                        "signals": {},
-                        "rule_state": {},
-                        "updated_at": now,
-                    }
-                    for vid in ids
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["vehicle_id"])
-        )
-    states = {
-        st.vehicle_id: st
-        for st in session.scalars(
-            select(VehicleState)
-            .where(VehicleState.vehicle_id.in_(ids))
-            .order_by(VehicleState.vehicle_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
-    profiles = {
-        vid: alerts.profile_for(powertrain)
-        for vid, powertrain in session.execute(
-            select(Vehicle.id, Vehicle.powertrain).where(Vehicle.id.in_(ids))
-        )
-    }
+    states = ingest_state.load(session, first, now)
+    profiles = {vid: alerts.profile_for(p) for vid, p in _powertrains(session, ids).items()}
     chargers, low_cars = _chargers_near_low_evs(session, by_vehicle, states, profiles)
     for vid in ids:
         entries = sorted(by_vehicle[vid], key=lambda e: (e[1].device_time, e[1].seq))
         samples = [s for _, s in entries]
         state = states[vid]
-        _move_forward(state, samples, now)
+        ingest_state.move_forward(state, samples, now)
         raised = alerts.run(
             session,
             state,
@@ -305,8 +335,7 @@ def _advance(
                 if s.device_time == alert.raised_at:
                     batch.result.alerts.append(alert)
                     break
-    if pg:
-        bulk.write_back(session, list(states.values()), key="vehicle_id")
+    ingest_state.save(session, states.values())
 
 
 LOW_RANGE_KM = 200.0
@@ -317,7 +346,7 @@ LOW_SOC_PCT = 40.0
 def _chargers_near_low_evs(
     session: Session,
     by_vehicle: dict[uuid.UUID, list[tuple[DeviceBatch, Sample]]],
-    states: dict[uuid.UUID, VehicleState],
+    states: Mapping[uuid.UUID, LatestState],
     profiles: dict[uuid.UUID, rules.VehicleProfile],
 ) -> tuple[nearby.SiteGrid | None, set[uuid.UUID]]:
     """The charging sites around the batch's electric cars that run low (one query, if any),
@@ -346,32 +375,10 @@ def _chargers_near_low_evs(
     return nearby.load(session, points, PartnerType.charging_operator), cars
 
 
-def _move_forward(state: VehicleState, samples: Sequence[Sample], now: datetime) -> None:
-    """The car's latest state moves forward only (an old redelivered reading never rewinds it);
-    each newer sample's signals are merged in time order (a tyre frame, then an engine frame)."""
-    latest = ensure_utc(state.device_time)
-    merged: dict[str, Any] | None = None
-    for sample in samples:
-        if sample.device_time < latest:
-            continue
-        latest = sample.device_time
-        if merged is None:
-            merged = dict(state.signals)
-        merged.update(sample.signals)
-        if sample.speed_kmh is not None:
-            merged["speed"] = sample.speed_kmh
-        if sample.lat is not None and sample.lng is not None:
-            state.lat, state.lng = sample.lat, sample.lng
-    if merged is None:
-        return
-    state.device_time = latest
-    state.signals = merged
-    state.updated_at = now
-
-
 __all__ = [
     "DeviceBatch",
     "IngestResult",
+    "collector_paused",
     "ingest",
     "reject",
     "reject_many",

@@ -207,35 +207,36 @@ class MqttIngestWorker:
         self.last_committed = time.time()
 
     def _store(self, session: Session, batch: list[_Pending], now: Any) -> _Counts:
-        """One batch of many devices: one query for the devices, one store for all readings."""
+        """One batch of many devices: one query for the devices, one store for all readings
+        (with the cyclic garbage collector held off: ``ingest.collector_paused``)."""
         counts = _Counts()
-        nos = sorted({item.device_no for item in batch if item.device_no})
-        known = {d.device_no: d for d in devices.by_nos(session, nos)} if nos else {}
-        refused: list[tuple[str | None, payload.PayloadRejected, str | None]] = []
-        samples: dict[str, list[payload.Sample]] = {}
-        for item in batch:
-            device = known.get(item.device_no or "")
-            if device is None or device.status is not DeviceStatus.active:
-                reason = (
-                    RejectReason.unknown_device if device is None else RejectReason.revoked_device
-                )
-                refused.append(
-                    (item.device_no, payload.PayloadRejected(reason, "not an active device"), None)
-                )
-                continue
-            try:
-                good, bad = payload_fast.decode_samples(item.body, item.content_type, now=now)
-            except payload.PayloadRejected as error:
-                refused.append((item.device_no, error, item.body[:100].hex()))
-                continue
-            refused.extend((item.device_no, why, excerpt) for _, why, excerpt in bad)
-            samples.setdefault(device.device_no, []).extend(good)
-        ingest.reject_many(session, refused, now)
-        for _, why, _ in refused:
-            counts.reasons[why.reason.value] = counts.reasons.get(why.reason.value, 0) + 1
-        # one order for every worker: state locks are taken in car order inside ``store``
-        batches = [ingest.DeviceBatch(known[no], samples[no]) for no in sorted(samples)]
-        ingest.store(session, batches, now=now)
+        with ingest.collector_paused():  # the batch's garbage is freed as it ends
+            nos = sorted({item.device_no for item in batch if item.device_no})
+            known = {d.device_no: d for d in devices.by_nos(session, nos)} if nos else {}
+            refused: list[tuple[str | None, payload.PayloadRejected, str | None]] = []
+            samples: dict[str, list[payload.Sample]] = {}
+            for item in batch:
+                device = known.get(item.device_no or "")
+                if device is None or device.status is not DeviceStatus.active:
+                    unknown = device is None
+                    why = RejectReason.unknown_device if unknown else RejectReason.revoked_device
+                    refusal = payload.PayloadRejected(why, "not an active device")
+                    refused.append((item.device_no, refusal, None))
+                    continue
+                try:
+                    good, bad = payload_fast.decode_samples(item.body, item.content_type, now=now)
+                except payload.PayloadRejected as error:
+                    refused.append((item.device_no, error, item.body[:100].hex()))
+                    continue
+                refused.extend((item.device_no, why, excerpt) for _, why, excerpt in bad)
+                samples.setdefault(device.device_no, []).extend(good)
+            ingest.reject_many(session, refused, now)
+            for _, refusal, _ in refused:
+                reason = refusal.reason.value
+                counts.reasons[reason] = counts.reasons.get(reason, 0) + 1
+            # one order for every worker: state locks are taken in car order inside ``store``
+            batches = [ingest.DeviceBatch(known[no], samples[no]) for no in sorted(samples)]
+            ingest.store(session, batches, now=now)
         for b in batches:
             counts.accepted += b.result.accepted
             counts.duplicates += b.result.duplicates

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from carecover.platform.db import dialect_insert
 from carecover.telematics.models import DrivingMonth, Trip, VehicleState
 from carecover.telematics.service import payload, trips
+from carecover.telematics.service.ingest_state import LatestState
 
 log = structlog.get_logger(__name__)
 CONFIG = trips.TripConfig()
@@ -57,7 +58,7 @@ def trip_sample(s: payload.Sample) -> trips.TripSample | None:
     return trips.TripSample(s.device_time, s.lat, s.lng, float(speed), ignition, accel)
 
 
-def _memory(state: VehicleState) -> trips.TripState:
+def _memory(state: LatestState) -> trips.TripState:
     """The car's segmenter memory; a state it cannot read (an older version) starts afresh: the
     open trip is lost, never the ingest."""
     if state.trip_state:
@@ -68,7 +69,7 @@ def _memory(state: VehicleState) -> trips.TripState:
     return trips.TripState(str(state.vehicle_id))
 
 
-def _keep(state: VehicleState, memory: trips.TripState) -> None:
+def _keep(state: LatestState, memory: trips.TripState) -> None:
     state.trip_state = memory.to_json()
     last = memory.last_ts
     open_trip = memory.trip is not None and last is not None
@@ -76,7 +77,7 @@ def _keep(state: VehicleState, memory: trips.TripState) -> None:
 
 
 def record(
-    session: Session, state: VehicleState, samples: Sequence[payload.Sample], now: datetime
+    session: Session, state: LatestState, samples: Sequence[payload.Sample], now: datetime
 ) -> list[Trip]:
     """Feed a car's newly stored samples (oldest first) to its segmenter; store the trips they
     ended (each once) and add them to their months. Returns the trips newly stored."""
