@@ -42,8 +42,8 @@ The adapter slot for a routing engine (OSRM, Valhalla, AMap …)
     It must be vectorised (numpy arrays in, ``float64`` arrays out, one value per origin), return
     ``inf`` for an origin it cannot route (an island, no road), time out fast and fall back to the
     default model rather than stall a dispatch (the decision budget is 20 ms), and cache nothing
-    that mixes cities. Tests use a stub of the engine's HTTP answers; no OSM extract is needed to
-    run the project.
+    that mixes cities. Its tests run against a stub of the engine's HTTP answers, so that no OSM
+    extract is needed to test or run the project.
 """
 
 from __future__ import annotations
