@@ -249,3 +249,28 @@ def test_the_real_flow_feeds_the_kpis(session: Session, world: World) -> None:
     (line,) = kpis.cost_by_city_and_line(session, T0, UNTIL)
     assert (line.service, line.orders, line.cost_fen) == (S.tow, 1, order.cost_fen)
     assert line.cost_fen > 0
+
+
+def test_planning_demand_is_the_citys_orders_or_a_seeded_day(
+    session: Session, world: World
+) -> None:
+    from carecover.orders.service import board
+
+    now = T0 + timedelta(days=1)
+    seeded = board.planning_demand(session, SHANGHAI, now)
+    assert seeded.seeded
+    assert len(seeded.points) > 100  # a seeded day of about 240 calls around the centre
+    assert board.planning_demand(session, SHANGHAI, now).points == seeded.points  # reproducible
+    for i in range(board.MIN_DEMAND):
+        _order(
+            session,
+            world,
+            SHANGHAI,
+            service=S.jump_start,
+            status=OrderStatus.completed,
+            at=T0 + timedelta(minutes=10 * i),
+        )
+    real = board.planning_demand(session, SHANGHAI, now)
+    assert not real.seeded
+    assert real.points == [(CAR[0], CAR[1], 1.0)] * board.MIN_DEMAND
+    assert board.planning_demand(session, SHANGHAI, now + timedelta(days=31)).seeded  # too old

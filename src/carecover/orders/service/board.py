@@ -7,6 +7,7 @@ Reads only; the changes go through ``steps`` and ``dispatching``.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,32 @@ def working_unit(session: Session, order: ServiceOrder) -> ProviderUnit | None:
             )
         ).first()
     return session.get(ProviderUnit, unit_id) if unit_id is not None else None
+
+
+def _working_units(
+    session: Session, orders: Sequence[ServiceOrder]
+) -> dict[uuid.UUID, ProviderUnit]:
+    """``working_unit`` for many orders in two queries."""
+    unit_of = {o.id: o.unit_id for o in orders if o.unit_id is not None}
+    waiting = [o.id for o in orders if o.unit_id is None]
+    if waiting:
+        for order_id, unit_id in session.execute(
+            select(Offer.order_id, Offer.unit_id).where(
+                Offer.order_id.in_(waiting),
+                Offer.outcome == OfferOutcome.pending,
+                Offer.unit_id.is_not(None),
+            )
+        ):
+            unit_of[order_id] = unit_id
+    if not unit_of:
+        return {}
+    found = {
+        u.id: u
+        for u in session.scalars(
+            select(ProviderUnit).where(ProviderUnit.id.in_(sorted(set(unit_of.values()))))
+        )
+    }
+    return {o: found[u] for o, u in unit_of.items() if u in found}
 
 
 def live_eta_s(
@@ -159,9 +186,10 @@ def open_orders(
         statement = statement.where(ServiceOrder.city_adcode == city_adcode)
     orders = list(session.scalars(statement))
     available = _available(session, {o.city_adcode for o in orders if o.status in ASSIGNABLE})
+    working = _working_units(session, orders)
     out = []
     for order in orders:
-        unit = working_unit(session, order)
+        unit = working.get(order.id)
         out.append(
             BoardOrder(
                 order=order,

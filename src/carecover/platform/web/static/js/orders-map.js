@@ -11,7 +11,7 @@
   function readPoints(selector) {
     const holder = selector ? document.querySelector(selector) : null;
     if (!holder) {
-      return null;
+      return {}; // a map of its own pin only (the rescue picker)
     }
     try {
       return JSON.parse(holder.dataset.mapPoints || "{}");
