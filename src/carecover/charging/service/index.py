@@ -9,15 +9,17 @@ live statuses.
 
 The index is rebuilt when the locations' layout changes: a PUT, a connector change, a new or
 moved EVSE, publishing. A status change does not touch it (``layout_changed_at`` stays), so the
-frequent status PATCHes never cost a rebuild. Every search first reads the fingerprint
-(number of locations, newest ``layout_changed_at``: one indexed aggregate), so every process and
-worker sees a change made by any other on its next search.
+frequent status PATCHes never cost a rebuild. Every search first reads the fingerprint (the
+newest ``layout_changed_at``: one probe of its index), so every process and worker sees a change
+made by any other on its next search; an index is also rebuilt after ``REBUILD_AFTER_S`` in
+case a long transaction committed a change stamped before one already seen.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +27,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from carecover.charging.enums import ConnectorType, PowerType
@@ -35,7 +37,23 @@ from carecover.platform.geo import EARTH_RADIUS_KM
 BITS = {standard: 1 << n for n, standard in enumerate(ConnectorType)}
 """One bit per connector standard (40 of them: an int64 holds the set)."""
 
-Fingerprint = tuple[int, datetime | None]
+Fingerprint = datetime | None
+REBUILD_AFTER_S = 300.0
+"""An index older than this is rebuilt even if the fingerprint did not move: a change committed
+late by a long transaction, with an older ``layout_changed_at`` than one already seen, is picked
+up within five minutes."""
+
+
+def watts() -> ColumnElement[int]:
+    """SQL for a connector's power: ``max_electric_power``, else volts × amps × phases."""
+    phases = case(
+        (Connector.power_type == PowerType.AC_3_PHASE, 3),
+        (Connector.power_type.in_([PowerType.AC_2_PHASE, PowerType.AC_2_PHASE_SPLIT]), 2),
+        else_=1,
+    )
+    return func.coalesce(
+        Connector.max_electric_power, Connector.max_voltage * Connector.max_amperage * phases
+    )
 
 
 def unit_vectors(lat: NDArray[np.float64], lng: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -65,6 +83,8 @@ class LocationIndex:
     max_w: NDArray[np.float64]
     dc_w: NDArray[np.float64]
     tree: cKDTree | None
+    built_at: float = 0.0
+    """``time.monotonic()`` when built."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -93,10 +113,11 @@ _LOCK = threading.Lock()
 
 
 def fingerprint(session: Session) -> Fingerprint:
-    count, newest = session.execute(
-        select(func.count(ChargingLocation.id), func.max(ChargingLocation.layout_changed_at))
-    ).one()
-    return int(count or 0), newest
+    """The newest layout change (an indexed MAX: one index probe on either database). Rows are
+    never deleted one by one; a location gone with a world reset leaves a harmless entry that
+    the live query finds nothing for."""
+    newest: datetime | None = session.scalar(select(func.max(ChargingLocation.layout_changed_at)))
+    return newest
 
 
 def build(session: Session, key: Fingerprint) -> LocationIndex:
@@ -110,30 +131,24 @@ def build(session: Session, key: Fingerprint) -> LocationIndex:
     standards = np.zeros(len(rows), dtype=np.int64)
     max_w = np.zeros(len(rows), dtype=np.float64)
     dc_w = np.zeros(len(rows), dtype=np.float64)
+    dc = case((Connector.power_type == PowerType.DC, watts()), else_=0)
     reach = session.execute(
-        select(
-            Evse.location_id,
-            Connector.standard,
-            Connector.power_type,
-            Connector.max_voltage,
-            Connector.max_amperage,
-            Connector.max_electric_power,
-        )
+        select(Evse.location_id, Connector.standard, func.max(watts()), func.max(dc))
         .join(Connector, Connector.evse_pk == Evse.id)
         .join(ChargingLocation, ChargingLocation.id == Evse.location_id)
         .where(ChargingLocation.publish.is_(True))
+        .group_by(Evse.location_id, Connector.standard)
     )
-    for location_id, standard, power_type, volts, amps, cap in reach:
+    for location_id, standard, best, best_dc in reach:
         n = position[location_id]
-        watts = cap if cap is not None else volts * amps * power_type.phases
         standards[n] |= BITS[standard]
-        max_w[n] = max(max_w[n], watts)
-        if power_type is PowerType.DC:
-            dc_w[n] = max(dc_w[n], watts)
+        max_w[n] = max(max_w[n], float(best or 0))
+        dc_w[n] = max(dc_w[n], float(best_dc or 0))
     lat = np.array([r.lat for r in rows], dtype=np.float64)
     lng = np.array([r.lng for r in rows], dtype=np.float64)
     tree = cKDTree(unit_vectors(lat, lng)) if rows else None
-    return LocationIndex(key, [r.id for r in rows], lat, lng, standards, max_w, dc_w, tree)
+    ids = [r.id for r in rows]
+    return LocationIndex(key, ids, lat, lng, standards, max_w, dc_w, tree, time.monotonic())
 
 
 def index_for(session: Session) -> LocationIndex:
@@ -141,10 +156,14 @@ def index_for(session: Session) -> LocationIndex:
     key = fingerprint(session)
     where = str(session.get_bind().engine.url)
     cached = _CACHE.get(where)
-    if cached is not None and cached.key == key:
+    if cached is not None and cached.key == key and _young(cached):
         return cached
     with _LOCK:
         cached = _CACHE.get(where)
-        if cached is None or cached.key != key:
+        if cached is None or cached.key != key or not _young(cached):
             cached = _CACHE[where] = build(session, key)
     return cached
+
+
+def _young(index: LocationIndex) -> bool:
+    return time.monotonic() - index.built_at < REBUILD_AFTER_S

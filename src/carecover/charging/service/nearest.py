@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Executable, and_, bindparam, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from carecover.charging.enums import ConnectorType, EvseStatus, PowerType
@@ -86,12 +87,97 @@ def effective_status(
 
 @dataclass
 class _Site:
-    total: int = 0
-    available: int = 0
-    best_w: float = 0.0
+    total: int
+    available: int
+    best_w: float
     best_tariffs: tuple[str, ...] = ()
-    standards: set[str] = field(default_factory=set)
+    standards: tuple[str, ...] = ()
     dc: bool = False
+
+
+Shape = tuple[bool, bool, bool]
+"""Which filters a search uses (standards, DC only, minimum power): one cached statement each,
+so a search binds parameters instead of building SQL."""
+_STATEMENTS: dict[tuple[str, Shape], Executable] = {}
+
+
+def _shape(filters: Filters) -> Shape:
+    return bool(filters.standards), filters.dc_only, bool(filters.min_w)
+
+
+def _params(
+    ids: Sequence[uuid.UUID], filters: Filters, now: datetime, stale_after: timedelta
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"ids": list(ids), "since": now - stale_after}
+    if filters.standards:
+        params["standards"] = sorted(filters.standards)
+    if filters.min_w:
+        params["min_w"] = filters.min_w
+    return params
+
+
+def _fits(shape: Shape) -> ColumnElement[bool]:
+    """SQL for "this connector's EVSE is free now and the connector meets the filters": the
+    same reading as ``effective_status`` plus ``Filters.serves``, evaluated in the database."""
+    conditions: list[ColumnElement[bool]] = [
+        Evse.status == EvseStatus.AVAILABLE,
+        Evse.suspect_since.is_(None),
+        Evse.status_reported_at >= bindparam("since"),
+    ]
+    if shape[0]:
+        conditions.append(Connector.standard.in_(bindparam("standards", expanding=True)))
+    if shape[1]:
+        conditions.append(Connector.power_type == PowerType.DC)
+    if shape[2]:
+        conditions.append(spatial.watts() >= bindparam("min_w"))
+    return and_(*conditions)
+
+
+def _live_statement(shape: Shape) -> Executable:
+    fits = _fits(shape)
+    free = func.count(distinct(case((fits, Evse.id))))
+    return (
+        select(
+            Evse.location_id,
+            func.count(distinct(case((Evse.status != EvseStatus.REMOVED, Evse.id)))),
+            free,
+            func.max(case((fits, spatial.watts()))),
+        )
+        .join(Connector, Connector.evse_pk == Evse.id)
+        .join(ChargingLocation, ChargingLocation.id == Evse.location_id)
+        .join(Partner, Partner.id == ChargingLocation.operator_partner_id)
+        .where(
+            Evse.location_id.in_(bindparam("ids", expanding=True)),
+            Partner.status == PartnerStatus.active,
+        )
+        .group_by(Evse.location_id)
+        .having(free > 0)
+    )
+
+
+def _describe_statement(shape: Shape) -> Executable:
+    return (
+        select(
+            Evse.location_id,
+            Connector.standard,
+            Connector.power_type,
+            spatial.watts(),
+            Connector.tariff_ids,
+        )
+        .join(Connector, Connector.evse_pk == Evse.id)
+        .where(Evse.location_id.in_(bindparam("ids", expanding=True)), _fits(shape))
+        .order_by(Evse.location_id, Evse.uid, Connector.connector_id)
+    )
+
+
+def _statement(kind: str, shape: Shape) -> Executable:
+    key = (kind, shape)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = (_live_statement if kind == "live" else _describe_statement)(
+            shape
+        )
+    return found
 
 
 def _live(
@@ -101,62 +187,41 @@ def _live(
     now: datetime,
     stale_after: timedelta,
 ) -> dict[uuid.UUID, _Site]:
-    """Availability at each of ``ids`` whose operator is an active partner."""
+    """Free, fitting EVSEs at each of ``ids`` whose operator is an active partner (one grouped
+    query: a row per location with something free)."""
     if not ids:
         return {}
     rows = session.execute(
-        select(
-            Evse.location_id,
-            Evse.id,
-            Evse.status,
-            Evse.status_reported_at,
-            Evse.suspect_since,
-            Connector.standard,
-            Connector.power_type,
-            Connector.max_voltage,
-            Connector.max_amperage,
-            Connector.max_electric_power,
-            Connector.tariff_ids,
-        )
-        .join(Connector, Connector.evse_pk == Evse.id)
-        .join(ChargingLocation, ChargingLocation.id == Evse.location_id)
-        .join(Partner, Partner.id == ChargingLocation.operator_partner_id)
-        .where(Evse.location_id.in_(list(ids)), Partner.status == PartnerStatus.active)
+        _statement("live", _shape(filters)), _params(ids, filters, now, stale_after)
     ).all()
-    sites: dict[uuid.UUID, _Site] = {}
-    counted: set[uuid.UUID] = set()
-    free: set[uuid.UUID] = set()
-    for (
-        location_id,
-        evse_pk,
-        status,
-        reported,
-        suspect,
-        std,
-        ptype,
-        volts,
-        amps,
-        cap,
-        tariffs,
-    ) in rows:
-        site = sites.setdefault(location_id, _Site())
-        believed = effective_status(status, reported, suspect, now, stale_after)
-        if believed is EvseStatus.REMOVED:
-            continue
-        if evse_pk not in counted:
-            counted.add(evse_pk)
-            site.total += 1
-        watts = float(cap if cap is not None else volts * amps * ptype.phases)
-        if believed is not EvseStatus.AVAILABLE or not filters.serves(std, ptype, watts):
-            continue
-        if evse_pk not in free:
-            free.add(evse_pk)
-            site.available += 1
-        site.standards.add(std.value)
-        site.dc = site.dc or ptype is PowerType.DC
-        if watts > site.best_w:
-            site.best_w, site.best_tariffs = watts, tuple(tariffs or ())
-    return {k: v for k, v in sites.items() if v.available}
+    return {
+        loc: _Site(int(total), int(available), float(best)) for loc, total, available, best in rows
+    }
+
+
+def _describe(
+    session: Session,
+    sites: dict[uuid.UUID, _Site],
+    filters: Filters,
+    now: datetime,
+    stale_after: timedelta,
+) -> None:
+    """The standards, DC and best connector's tariffs of the chosen sites' free connectors."""
+    if not sites:
+        return
+    rows = session.execute(
+        _statement("describe", _shape(filters)), _params(list(sites), filters, now, stale_after)
+    ).all()
+    found: dict[uuid.UUID, tuple[set[str], bool, float, tuple[str, ...]]] = {}
+    for location_id, standard, power_type, watts, tariff_ids in rows:
+        names, dc, best, tariffs = found.get(location_id, (set(), False, -1.0, ()))
+        names.add(standard.value)
+        if float(watts) > best:
+            best, tariffs = float(watts), tuple(tariff_ids or ())
+        found[location_id] = (names, dc or power_type is PowerType.DC, best, tariffs)
+    for location_id, (names, dc, _, tariffs) in found.items():
+        site = sites[location_id]
+        site.standards, site.dc, site.best_tariffs = tuple(sorted(names)), dc, tariffs
 
 
 def _check(
@@ -180,10 +245,13 @@ def _check(
 def _hits(
     session: Session,
     found: list[tuple[uuid.UUID, float, _Site]],
+    filters: Filters,
     now: datetime,
+    stale_after: timedelta,
 ) -> list[ChargerHit]:
     if not found:
         return []
+    _describe(session, {f[0]: f[2] for f in found}, filters, now, stale_after)
     locations = {
         row.id: row
         for row in session.scalars(
@@ -211,7 +279,7 @@ def _hits(
                 available_evses=site.available,
                 total_evses=site.total,
                 best_power_kw=site.best_w / 1000.0,
-                standards=tuple(sorted(site.standards)),
+                standards=site.standards,
                 dc=site.dc,
                 tariff=summary,
             )
@@ -271,7 +339,7 @@ def nearest_available(
             break
         k *= 4
     found.sort(key=lambda f: (f[1], f[0]))
-    return _hits(session, found[:limit], now)
+    return _hits(session, found[:limit], filters, now, stale_after)
 
 
 def nearest_available_band(
@@ -311,4 +379,4 @@ def nearest_available_band(
         if len(found) >= limit:
             break
     found.sort(key=lambda f: (f[1], f[0]))
-    return _hits(session, found[:limit], now)
+    return _hits(session, found[:limit], filters, now, stale_after)
