@@ -8,6 +8,8 @@ Locations cluster around the ten largest cities (a normal spread of ~13 km), 2 t
 each, GB/T DC and AC; queries come from random points in those cities with random filters.
 """
 
+# ruff: noqa: T201 - a measurement script: printing the figures is its output
+
 from __future__ import annotations
 
 import os
@@ -23,20 +25,20 @@ from pathlib import Path
 os.environ.setdefault("CARECOVER_SECRET_KEY", "bench-secret-key-0123456789abcdef0123456789")
 os.environ.setdefault("CARECOVER_JWT_SECRET", "bench-jwt-secret-0123456789abcdef0123456789")
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from carecover.charging.enums import ConnectorFormat, ConnectorType, EvseStatus, PowerType  # noqa: E402
-from carecover.charging.models import ChargingLocation, Connector, Evse  # noqa: E402
-from carecover.charging.service import index as spatial  # noqa: E402
-from carecover.charging.service.nearest import nearest_available, nearest_available_band  # noqa: E402
-from carecover.entrypoints import registry  # noqa: E402
-from carecover.partners.enums import PartnerStatus, PartnerType  # noqa: E402
-from carecover.partners.models import Partner  # noqa: E402
-from carecover.platform.auth.models import Organisation, OrganisationKind  # noqa: E402
-from carecover.platform.db.session import Database  # noqa: E402
-from carecover.platform.geo import prefecture_cities  # noqa: E402
-from carecover.platform.ids import new_id  # noqa: E402
-from tests.dbutil import DatabaseFactory  # noqa: E402
+from carecover.charging.enums import ConnectorFormat, ConnectorType, EvseStatus, PowerType
+from carecover.charging.models import ChargingLocation, Connector, Evse
+from carecover.charging.service import index as spatial
+from carecover.charging.service.nearest import nearest_available, nearest_available_band
+from carecover.entrypoints import registry
+from carecover.partners.enums import PartnerStatus, PartnerType
+from carecover.partners.models import Partner
+from carecover.platform.auth.models import Organisation, OrganisationKind
+from carecover.platform.db.session import Database
+from carecover.platform.geo import prefecture_cities
+from carecover.platform.ids import new_id
+from tests.dbutil import DatabaseFactory
 
 LOCATIONS = 5000
 QUERIES = 400
@@ -146,9 +148,8 @@ def main() -> None:
         with db.session() as session:
             start = time.perf_counter()
             built = spatial.build(session, spatial.fingerprint(session))
-            print(
-                f"index build: {(time.perf_counter() - start) * 1000:.0f} ms for {len(built)} locations"
-            )
+            took = (time.perf_counter() - start) * 1000
+            print(f"index build: {took:.0f} ms for {len(built)} locations")
         queries = []
         for _ in range(QUERIES):
             lat0, lng0 = rng.choice(centres)
