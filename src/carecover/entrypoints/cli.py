@@ -17,6 +17,8 @@ from carecover import __version__
 from carecover.accounts import cli as accounts_cli
 from carecover.accounts.demo import DEMO_ACCOUNTS, seed_demo_accounts
 from carecover.entrypoints import registry
+from carecover.entrypoints.seed.bookings import seed_demo_bookings
+from carecover.entrypoints.seed.charging import seed_demo_charging
 from carecover.entrypoints.seed.claims import seed_demo_claims
 from carecover.entrypoints.seed.orders import seed_demo_orders
 from carecover.entrypoints.seed.parts import seed_demo_parts
@@ -148,6 +150,8 @@ def build_world(
         seed_demo_parts(session)
         seed_demo_claims(session, spec.now)
         seed_demo_orders(session, spec.now)
+        seed_demo_charging(session, now=spec.now, seed=spec.seed)
+        seed_demo_bookings(session, now=spec.now, seed=spec.seed)
     integrate_pending(get_database(), get_settings())  # the demo parts' events get their proofs
     with Progress(console=console) as progress:
         task = progress.add_task(translate("cli.simulate.progress", lang), total=1.0)

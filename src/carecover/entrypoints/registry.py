@@ -36,6 +36,7 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.telematics.jobs",
     "carecover.parts.service",
     "carecover.orders.handlers",
+    "carecover.bookings.handlers",
     "carecover.orders.jobs",
 )
 

@@ -359,6 +359,11 @@ def world_size(session: Session) -> int:
 def clear_world(session: Session) -> None:
     """Remove every demo-world row, and the partner organisations nobody signs in to (accounts,
     their organisations and the audit log stay)."""
+    from carecover.entrypoints.seed.bookings import clear_demo_bookings
+    from carecover.entrypoints.seed.charging import clear_demo_charging
+
+    clear_demo_bookings(session)
+    clear_demo_charging(session)
     clear_demo_claims(session)
     clear_demo_parts(session)
     for name in WORLD_TABLES:
