@@ -189,3 +189,34 @@ def test_another_partner_and_the_other_faces_are_refused(
             f"/partner/orders/offers/{offer.id}", data={"csrf_token": token, "decision": "accept"}
         )
         assert refused.status_code == 403
+
+
+def test_a_shop_takes_the_two_hour_fallback_job_from_its_desk(
+    client: TestClient, session: Session, world: World
+) -> None:
+    for unit in world.units.values():
+        unit.status = UnitStatus.offline  # no unit on duty: the nearest shop is asked (C2)
+    org = make_organisation(session)
+    make_partner(session, organisation=org, location=(31.205, 121.44))
+    shop_user = make_user(session, role=Role.partner_admin, organisation=org)
+    session.flush()
+    order, offer = tow(session, world)
+    assert offer.unit_id is None
+    assert offer.location_id is not None
+    web_sign_in(client, shop_user.username)
+    page = client.get("/partner/orders")
+    row = re.search(rf'<tr data-offer="{offer.id}".*?</tr>', page.text, re.S)
+    assert row is not None
+    assert 'data-testid="shop-job"' in row.group(0)
+    assert "2 小时上门" in row.group(0)
+    assert post(client, f"/partner/orders/offers/{offer.id}", decision="accept").status_code == 303
+    for to in ("en_route", "on_site", "completed"):
+        assert post(client, f"/partner/orders/{order.id}/step", to=to).status_code == 303
+    session.expire_all()
+    done = session.get(ServiceOrder, order.id)
+    assert done is not None
+    assert (done.status, done.beyond_circle) == (OrderStatus.completed, True)
+    client.cookies.clear()
+    web_sign_in(client, world.owner.username)
+    track = client.get(f"/owner/orders/{order.id}")
+    assert 'data-testid="fallback-shop"' in track.text

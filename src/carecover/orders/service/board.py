@@ -71,7 +71,7 @@ def _working_units(
     session: Session, orders: Sequence[ServiceOrder]
 ) -> dict[uuid.UUID, ProviderUnit]:
     """``working_unit`` for many orders in two queries."""
-    unit_of = {o.id: o.unit_id for o in orders if o.unit_id is not None}
+    unit_of: dict[uuid.UUID, uuid.UUID] = {o.id: o.unit_id for o in orders if o.unit_id is not None}
     waiting = [o.id for o in orders if o.unit_id is None]
     if waiting:
         for order_id, unit_id in session.execute(
@@ -81,7 +81,8 @@ def _working_units(
                 Offer.unit_id.is_not(None),
             )
         ):
-            unit_of[order_id] = unit_id
+            if unit_id is not None:
+                unit_of[order_id] = unit_id
     if not unit_of:
         return {}
     found = {
