@@ -40,6 +40,7 @@ from carecover.orders.service.orders import OrderRequest, note, request
 from carecover.orders.service.travel import HaversineTravelModel, TravelTimeModel
 from carecover.partners.enums import PartnerType
 from carecover.partners.repository import nearest_locations
+from carecover.platform.clock import ensure_utc
 from carecover.platform.context import Actor
 from carecover.platform.events import publish
 from carecover.platform.geo import Point
@@ -85,6 +86,7 @@ def _request(order: ServiceOrder, now: datetime) -> DispatchRequest:
         at=now,
         city_adcode=order.city_adcode,
         premium=order.premium,
+        waited_s=max(0.0, (now - ensure_utc(order.requested_at)).total_seconds()),
     )
 
 
