@@ -43,13 +43,6 @@ class Filters:
     min_w: float
     dc_only: bool
 
-    def serves(self, standard: ConnectorType, power_type: PowerType, watts: float) -> bool:
-        if self.standards and standard not in self.standards:
-            return False
-        if self.dc_only and power_type is not PowerType.DC:
-            return False
-        return watts >= self.min_w
-
 
 @dataclass(frozen=True, slots=True)
 class ChargerHit:
@@ -118,7 +111,7 @@ def _params(
 
 def _fits(shape: Shape) -> ColumnElement[bool]:
     """SQL for "this connector's EVSE is free now and the connector meets the filters": the
-    same reading as ``effective_status`` plus ``Filters.serves``, evaluated in the database."""
+    same reading as ``effective_status`` plus the filters, evaluated in the database."""
     conditions: list[ColumnElement[bool]] = [
         Evse.status == EvseStatus.AVAILABLE,
         Evse.suspect_since.is_(None),
