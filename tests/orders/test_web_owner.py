@@ -272,3 +272,23 @@ def test_someone_elses_order_is_not_found_and_other_faces_are_refused(
         web_sign_in(client, user.username)
         for path in ("/owner/rescue", "/owner/orders", url, f"{url}/live"):
             assert client.get(path).status_code == 403, (user.role, path)
+
+
+def test_a_premium_cars_owner_takes_the_replacement_car_from_the_tracking_page(
+    client: TestClient, session: Session, world: World
+) -> None:
+    world.car.purchase_price_fen = 52_000_000
+    session.flush()
+    assert web_sign_in(client, world.owner.username).status_code == 303
+    assert ask(client, world, "tow").status_code == 303
+    tow = orders_of(session, world)[0]
+    page = client.get(f"/owner/orders/{tow.id}")
+    assert 'data-testid="replacement-form"' in page.text
+    taken = client.post(
+        f"/owner/orders/{tow.id}/replacement-car",
+        data={"csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert taken.status_code == 303
+    services = {o.service for o in orders_of(session, world)}
+    assert services == {ServiceType.tow, ServiceType.replacement_car}

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from carecover.benefits import service as benefits
 from carecover.benefits.enums import ServiceType
 from carecover.customers import repository as customers
-from carecover.orders.enums import OrderChannel
+from carecover.orders.enums import OrderChannel, OrderStatus
 from carecover.orders.errors import DuplicateOrder
 from carecover.orders.models import ServiceOrder
 from carecover.orders.service import board, dispatching, steps, units
@@ -216,6 +216,7 @@ def tracking(ctx: WebContext, order_id: uuid.UUID) -> dict[str, Any]:
         "eta_s": board.live_eta_s(order, unit, now),
         "events": order_service.timeline(ctx.session, order.id),
         "cancellable": order.status in steps.CANCELLABLE,
+        "replacement": order.replacement_offered and order.status is not OrderStatus.cancelled,
         "shop": shop,
         "points": {"markers": markers},
     }
@@ -249,3 +250,20 @@ async def cancel(ctx: CheckedOwner, order_id: uuid.UUID) -> Response:
             **tracking(ctx, order_id),
         )
     return RedirectResponse(f"/owner/orders/{order_id}", status_code=303)
+
+
+@router.post("/owner/orders/{order_id}/replacement-car", response_model=None)
+async def take_replacement_car(ctx: CheckedOwner, order_id: uuid.UUID) -> Response:
+    """A premium car's owner takes up the replacement car offered with its tow (C3)."""
+    try:
+        car = steps.replacement_car(ctx.session, ctx.actor(), order_id, now=utc_now())
+    except AppError as exc:
+        ctx.session.rollback()
+        return render(
+            ctx,
+            "orders/track.html",
+            status_code=exc.status_code,
+            error=error_text(ctx, exc),
+            **tracking(ctx, order_id),
+        )
+    return RedirectResponse(f"/owner/orders/{car.id}", status_code=303)
