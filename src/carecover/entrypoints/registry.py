@@ -37,6 +37,7 @@ HANDLER_AND_JOB_MODULES = (
     "carecover.parts.service",
     "carecover.orders.handlers",
     "carecover.bookings.handlers",
+    "carecover.charging.jobs",
     "carecover.orders.jobs",
 )
 
