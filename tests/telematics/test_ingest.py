@@ -4,6 +4,7 @@ with their reason, the latest state moving forward only; the HTTP endpoint with 
 from __future__ import annotations
 
 import base64
+import gc
 import json
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from carecover.platform.clock import utc_now
 from carecover.platform.context import Actor
 from carecover.platform.errors import Forbidden
 from carecover.telematics.enums import DeviceKind, DeviceStatus, RejectReason
-from carecover.telematics.models import Reading, RejectedReading, VehicleState
+from carecover.telematics.models import Device, Reading, RejectedReading, VehicleState
 from carecover.telematics.service import devices, ingest, payload
 from tests.accounts.test_api import sign_in
 from tests.factories.claims import make_insured
@@ -145,3 +146,57 @@ def test_the_http_endpoint_takes_json_and_msgpack(client: TestClient, session: S
     assert missing.status_code == 401
     listed = client.get(f"/api/v1/vehicles/{car}/devices", headers=headers).json()
     assert [d["last_seq"] for d in listed] == [3]
+
+
+def test_a_flush_holds_the_cyclic_collector_off_and_resumes_it(session: Session) -> None:
+    insured = make_insured(session)
+    device, _ = devices.register(session, Actor.system(), insured.car.id, DeviceKind.obd_dongle)
+    seen: list[bool] = []
+    collections: list[str] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        collections.append(phase)
+
+    assert gc.isenabled()
+    with ingest.collector_paused():
+        seen.append(gc.isenabled())
+        gc.callbacks.append(watch)
+        try:
+            junk = [[n] for n in range(50_000)]  # far past the first generation's threshold
+        finally:
+            gc.callbacks.remove(watch)
+        with ingest.collector_paused():  # nested: the outer one resumes it
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+    assert (seen, collections, len(junk)) == ([False, False, False], [], 50_000)
+    assert gc.isenabled()
+    ingest.ingest(session, device, [reading(1, 5, lv_v=12.5)], now=utc_now())
+    assert gc.isenabled()
+    gc.disable()  # paused by someone else: a flush leaves it so
+    try:
+        ingest.ingest(session, device, [reading(2, 4, lv_v=12.5)], now=utc_now())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_devices_are_found_by_number_whatever_characters_it_holds(session: Session) -> None:
+    car = make_insured(session).car
+    odd = ['D"1', "D\\2", "D,{3}", "D\n4", "设备五"]
+    for no in odd:
+        session.add(
+            Device(
+                device_no=no,
+                vehicle_id=car.id,
+                kind=DeviceKind.phone,
+                status=DeviceStatus.active,
+                secret_hash="0" * 64,
+            )
+        )
+    session.flush()
+    found = devices.by_nos(session, [*odd, "DNOSUCH", 'D"1'])
+    assert sorted(d.device_no for d in found) == sorted(odd)
+    assert [d.id for d in found] == sorted(d.id for d in found)  # in id order
+    assert {(d.vehicle_id, d.status, d.last_seq) for d in found} == {
+        (car.id, DeviceStatus.active, None)
+    }
