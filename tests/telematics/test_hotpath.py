@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carecover.telematics.enums import RejectReason
-from carecover.telematics.service import obd, payload
+from carecover.telematics.service import obd, payload, rules
 from carecover.telematics.service.payload import MAX_BATCH, RANGES, PayloadRejected, validate
 from carecover.telematics.service.payload_fast import decode_samples
+from carecover.vehicles.enums import Powertrain
 from tests.telematics.test_payload import GOOD, NOW, TS
 
 JSON, MSGPACK = "application/json", "application/msgpack"
@@ -436,3 +437,32 @@ def test_decode_answers_is_decode_pid_for_every_pid_and_byte_pattern() -> None:
     assert obd.decode_answers({"0C": "1AF8", "FE": "00"}) is None
     assert obd.decode_answers({"0C": "1AF8", "0D": "3G"}) is None
     assert obd.decode_answers({}) == {}
+
+
+# --- the rules' memory on the ingest path ------------------------------------------------------
+
+
+def test_a_reading_without_tyres_leaves_the_stored_tyre_memory_undecoded() -> None:
+    """A car's rule memory is read from its state row for every reading; its tyre tracks are
+    decoded only for a reading with tyres, and otherwise written back exactly as they were."""
+    profile = rules.VehicleProfile(230.0, 230.0, Powertrain.ice)
+    at = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    eager = rules.RuleState("car")
+    for n in range(40):  # a slow leak's worth of tyre frames, two minutes apart
+        tyres = {w: 228.0 - 0.4 * n for w in ("fl", "fr")}
+        sample = rules.Sample("car", at + timedelta(minutes=2 * n), tyre_kpa=tyres)
+        rules.evaluate(sample, eager, profile)
+    stored = json.loads(json.dumps(eager.to_json()))
+    lazy = rules.RuleState.from_json(stored)
+    engine = rules.Sample("car", at + timedelta(hours=2), speed_kmh=40.0, battery_v=14.1)
+    rules.evaluate(engine, lazy, profile)
+    assert lazy.tyres == {}  # never decoded
+    assert lazy.to_json()["tyres"] == stored["tyres"]
+    raised: dict[str, list[str]] = {"lazy": [], "eager": []}
+    for k in range(1, 4):  # the front-left goes flat: decoded now, as if never stored
+        flat = rules.Sample("car", at + timedelta(hours=2, minutes=k), tyre_kpa={"fl": 150.0})
+        for name, state in (("lazy", lazy), ("eager", eager)):
+            raised[name] += [a.episode_key for a in rules.evaluate(flat, state, profile).alerts]
+    assert raised["lazy"] == raised["eager"] != []
+    assert set(lazy.tyres) == {"fl", "fr"}
+    assert lazy.to_json()["tyres"] == eager.to_json()["tyres"]

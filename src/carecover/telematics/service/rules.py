@@ -102,6 +102,7 @@ class RuleState:
     charge_since: float | None = None
     last_speed: tuple[float, float] | None = None  # (km/h, time) of the last valid speed
     last_spike: float | None = None
+    stored_tyres: dict[str, Any] | None = None  # as read by from_json, until tracks() decodes it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,10 +111,20 @@ class RuleState:
             "last": self.last_ts,
             "episodes": {f: [e.key, e.level, e.clear_n] for f, e in self.episodes.items()},
             "pending": dict(self.pending),
-            "tyres": {wheel: track.to_json() for wheel, track in self.tyres.items()},
+            "tyres": self.stored_tyres
+            if self.stored_tyres is not None
+            else {wheel: track.to_json() for wheel, track in self.tyres.items()},
             "timers": [self.low12_since, self.crit12_since, self.charge_since, self.last_spike],
             "speed": list(self.last_speed) if self.last_speed else None,
         }
+
+    def tracks(self) -> dict[str, rules_tyres.TyreTrack]:
+        """The tyre tracks (most readings carry no tyres: those never decode or re-encode them)."""
+        if self.stored_tyres is not None:
+            found = self.stored_tyres.items()
+            self.tyres = {w: rules_tyres.TyreTrack.from_json(t) for w, t in found}
+            self.stored_tyres = None
+        return self.tyres
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleState:
@@ -123,7 +134,7 @@ class RuleState:
         for family, (key, level, clear_n) in data["episodes"].items():
             state.episodes[family] = _Episode(key, int(level), int(clear_n))
         state.pending = {f: int(n) for f, n in data["pending"].items()}
-        state.tyres = {w: rules_tyres.TyreTrack.from_json(t) for w, t in data["tyres"].items()}
+        state.stored_tyres = dict(data["tyres"])  # decoded by the first sample with tyres
         state.low12_since, state.crit12_since, state.charge_since, state.last_spike = data["timers"]
         state.last_speed = (float(sp[0]), float(sp[1])) if (sp := data["speed"]) else None
         return state
@@ -212,7 +223,7 @@ def evaluate(
     if sample.tyre_kpa:
         placards = (profile.placard_front_kpa, profile.placard_rear_kpa)
         found = rules_tyres.check_tyres(
-            state.tyres, sample, placards, ts, cfg.tyres, run.rejected, quiet=run.calm
+            state.tracks(), sample, placards, ts, cfg.tyres, run.rejected, quiet=run.calm
         )
         for wheel, signal in found:
             run.step(_TYRE_FAMILY[wheel], signal, cfg.tyres.confirm_samples, wheel)

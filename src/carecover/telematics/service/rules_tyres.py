@@ -136,7 +136,7 @@ class TyreTrack:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TyreTrack:
-        track = cls()
+        track = cls.__new__(cls)  # every slot is set here
         track.points = [(float(t), float(p)) for t, p in data["pts"]]
         track.peak = max((p for _, p in track.points), default=None)
         track.b_start, b_n, track.b_t, track.b_p = data["b"]
