@@ -219,6 +219,10 @@ def worker(spec: dict[str, Any]) -> None:
             flushed.extend((i.device_no, i.body, i.content_type, done) for i in batch)
 
     w = Timed(db.session, host=spec["host"], port=spec["port"], group=spec["group"])
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as `carecover ingest` does once its workers are built
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     w.start()

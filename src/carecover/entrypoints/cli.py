@@ -265,6 +265,10 @@ def ingest_cmd(
         )
         for n in range(workers)
     ]
+    import gc
+
+    gc.collect()
+    gc.freeze()  # what is loaded now lives for the process: no collector pass walks it again
     for worker in pool:
         worker.start()
     stop = threading.Event()

@@ -70,7 +70,9 @@ class Reading(Base):
 
 
 class VehicleState(Base):
-    """The latest known state of a car, and the alert rules' memory for it."""
+    """The latest known state of a car, and the alert rules' memory for it. Rewritten by every
+    reading: on PostgreSQL the table keeps 30 % of each page free and no column that changes per
+    reading is indexed, so the rewrite stays in place (a HOT update, migration 0017)."""
 
     __tablename__ = "telematics_vehicle_state"
 
@@ -85,7 +87,7 @@ class VehicleState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     trip_state: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     """The trip segmenter's memory (``service.trips.TripState``), like ``rule_state``."""
-    trip_last_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    trip_last_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """The open trip's last reading; None when no trip is open (what the silent-car sweep reads)."""
 
 
