@@ -497,3 +497,16 @@ def test_an_ordinary_cars_tow_offers_no_replacement(session: Session, world: Wor
     assert not tow.replacement_offered
     with pytest.raises(TransitionRefused):
         steps.replacement_car(session, world.owner_actor, tow.id, now=NOW)
+
+
+def test_a_parking_voucher_is_issued_at_once(session: Session, world: World) -> None:
+    req = _tow(world, service=ServiceType.parking_voucher, accept_price=True)
+    order = dispatching.submit(session, world.owner_actor, req, now=NOW)
+    assert order.status is OrderStatus.completed
+    assert order.final_reason is not None
+    assert order.final_reason.startswith("PV")
+    assert pending_offer(session, order.id) is None
+    assert [e.kind for e in timeline(session, order.id)] == ["requested", "voucher_issued"]
+    assert (
+        session.scalars(select(Use).where(Use.reference == order.number)).one().price_fen == 2_000
+    )

@@ -50,7 +50,9 @@ DUPLICATE_WINDOW = timedelta(seconds=60)
 PREMIUM_PRICE_FEN = 40_000_000
 """A car bought for ¥400,000 or more is premium: a tow offers a replacement car (C3)."""
 ELECTRIC = frozenset({Powertrain.bev, Powertrain.phev, Powertrain.fcev})
-REQUESTABLE = DISPATCHED | {ServiceType.replacement_car}
+REQUESTABLE = DISPATCHED | {ServiceType.replacement_car, ServiceType.parking_voucher}
+ISSUED_AT_ONCE = frozenset({ServiceType.parking_voucher})
+"""Nothing goes to the roadside: the order completes with a voucher code at once."""
 SERVING_TYPES = (PartnerType.rescue, PartnerType.repair_shop, PartnerType.designated_driver)
 
 
@@ -194,6 +196,11 @@ def request(session: Session, actor: Actor, req: OrderRequest, *, now: datetime)
             order.number,
         )
     order.replacement_offered = order.premium and req.service is ServiceType.tow
+    if req.service in ISSUED_AT_ONCE:
+        code = f"PV{secrets.token_hex(5).upper()}"
+        order.status, order.finished_at = OrderStatus.completed, now
+        order.final_reason = code
+        note(session, order, "voucher_issued", now, actor, {"code": code})
     note(
         session,
         order,

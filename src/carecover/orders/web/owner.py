@@ -52,8 +52,11 @@ RESCUE = (
     ServiceType.tyre_change,
     ServiceType.emergency_charging,
     ServiceType.lockout,
+    ServiceType.designated_driver,
+    ServiceType.parking_voucher,
 )
-"""The big buttons, in this order (emergency charging for electric cars only)."""
+"""The big buttons, in this order (emergency charging for electric cars only; a parking voucher
+is issued at once, nothing drives out)."""
 
 
 def _customer_id(ctx: WebContext) -> uuid.UUID:
