@@ -53,3 +53,21 @@ def test_staff_see_the_alert_stream(client: TestClient, session: Session) -> Non
     assert 'data-code="tyre_puncture"' in page.text
     assert insured.car.vin in page.text
     assert "bad_time: 1" in page.text
+
+
+def test_a_low_charge_alert_links_to_the_chargers_free_around_the_car(
+    client: TestClient, session: Session
+) -> None:
+    from carecover.vehicles.enums import Powertrain
+    from tests.factories.customers import make_customer, make_vehicle
+    from tests.telematics.test_low_charge import _drive
+
+    user = make_user(session, role=Role.owner, username="soc.owner")
+    car = make_vehicle(session, owner=make_customer(session, user=user), powertrain=Powertrain.bev)
+    device, _ = devices.register(session, Actor.system(), car.id, DeviceKind.ev_box)
+    ingest.ingest(session, device, _drive(0, [60.0, 30.0, 22.0, 18.0, 16.0], 2.0), now=utc_now())
+    assert web_sign_in(client, "soc.owner").status_code == 303
+    page = client.get(f"/owner/cars/{car.id}/health")
+    assert 'data-code="soc_low"' in page.text
+    assert 'data-testid="alert-find-charger"' in page.text
+    assert "/owner/chargers?lat=31.230400&amp;lng=121.473700" in page.text
