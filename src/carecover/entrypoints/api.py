@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from carecover import __version__
+from carecover.accounting import api as accounting_api
 from carecover.accounts import api as accounts_api
 from carecover.benefits import api as benefits_api
 from carecover.bookings import api as bookings_api
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
     router.include_router(charging_api.router)
     router.include_router(bookings_api.router)
     router.include_router(orders_api.router)
+    router.include_router(accounting_api.router)
     return router
 
 

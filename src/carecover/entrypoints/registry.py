@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "carecover.charging.models",
     "carecover.bookings.models",
     "carecover.orders.models",
+    "carecover.accounting.models",
 )
 
 HANDLER_AND_JOB_MODULES = (

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from carecover.accounting import service as journal
+from carecover.accounting.enums import EntryKind, PartyType
 from carecover.claims.enums import ClaimStatus, EventKind, PayoutStatus, Settlement
 from carecover.claims.errors import ClaimConflict
 from carecover.claims.events import PayoutInstructed
@@ -117,6 +119,7 @@ def send(session: Session, payout_id: uuid.UUID) -> Payout | None:
         receipt.provider_ref,
     )
     claim.paid_at = receipt.settled_at
+    _post_to_journal(session, payout, payee)
     if claim.status in PAYABLE:
         claim.status = ClaimStatus.paid
     timeline.record(
@@ -127,3 +130,20 @@ def send(session: Session, payout_id: uuid.UUID) -> Payout | None:
         {"amount_fen": payout.amount_fen, "provider_ref": receipt.provider_ref},
     )
     return payout
+
+
+def _post_to_journal(session: Session, payout: Payout, payee: uuid.UUID) -> None:
+    """The money left: claims expense (debit) against cash at bank (credit), once per payout."""
+    party = PartyType.partner if payout.payee_partner_id else PartyType.customer
+    journal.post(
+        session,
+        Actor.system(),
+        kind=EntryKind.claim_payout,
+        reference=f"claim-payout:{payout.id}",
+        lines=[
+            journal.LineIn("6511", payout.amount_fen, party, payee, service_line="claims"),
+            journal.LineIn("1002", -payout.amount_fen, party, payee, service_line="claims"),
+        ],
+        memo=payout.idempotency_key,
+        at=payout.paid_at,
+    )

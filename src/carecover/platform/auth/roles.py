@@ -79,6 +79,8 @@ class Permission(StrEnum):
     """Assess, decide and pay claims; approve repair supplements (the adjuster desk)."""
     dispatch_manage = "dispatch_manage"
     """Take rescue orders on the phone, assign and reassign units, plan the coverage circle."""
+    journal_read = "journal_read"
+    """Read the double-entry journal (entries, lines, trial balance); nobody edits it."""
 
 
 _EVERYONE = frozenset({Permission.profile_manage})
@@ -91,10 +93,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | {Permission.partner_portal, Permission.partner_team_read, Permission.partner_team_manage},
     Role.adjuster: _STAFF | {Permission.claims_handle},
     Role.dispatcher: _STAFF | {Permission.dispatch_manage},
-    Role.network_manager: _STAFF | {Permission.users_read, Permission.organisations_manage},
+    Role.network_manager: _STAFF
+    | {Permission.users_read, Permission.organisations_manage, Permission.journal_read},
     Role.customer_ops: _STAFF
     | {Permission.users_read, Permission.customers_manage, Permission.dispatch_manage},
-    Role.auditor: _STAFF | {Permission.users_read, Permission.audit_read, Permission.jobs_read},
+    Role.auditor: _STAFF
+    | {
+        Permission.users_read,
+        Permission.audit_read,
+        Permission.jobs_read,
+        Permission.journal_read,
+    },
     Role.admin: _STAFF
     | {
         Permission.customers_manage,
@@ -106,6 +115,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.operations_manage,
         Permission.claims_handle,
         Permission.dispatch_manage,
+        Permission.journal_read,
     },
 }
 
