@@ -10,6 +10,12 @@ from carecover.accounting.enums import EntryKind, PartyType
 from carecover.accounting.models import JournalEntry
 from carecover.claims.enums import PayoutStatus
 from carecover.claims.service import payouts
+from carecover.platform.payments import (
+    PaymentInstruction,
+    PaymentReceipt,
+    PaymentRefused,
+    use_payment_port,
+)
 from tests.claims.flows import SMALL, reported_and_assessed
 from tests.factories.claims import make_insured
 
@@ -56,3 +62,24 @@ def test_a_payout_sent_again_through_the_journal_poster_is_not_doubled(session: 
     payouts._post_to_journal(session, payout, claim.customer_id)
     assert len(entries_for(session, f"claim-payout:{payout.id}")) == 1
     assert service.balance(session, "1002") == -payout.amount_fen
+
+
+class RefusingBank:
+    """A provider that refuses every instruction (the payee's account is closed)."""
+
+    def send(self, instruction: PaymentInstruction) -> PaymentReceipt:
+        raise PaymentRefused("payment.account_closed")
+
+
+def test_a_refused_payment_posts_nothing(session: Session) -> None:
+    claim = reported_and_assessed(session, make_insured(session), SMALL)
+    payout = payouts.of_claim(session, claim.id)
+    assert payout is not None
+    previous = use_payment_port(RefusingBank())
+    try:
+        payouts.send(session, payout.id)
+    finally:
+        use_payment_port(previous)
+    assert payout.status is PayoutStatus.failed
+    assert entries_for(session, f"claim-payout:{payout.id}") == []
+    assert service.balance(session, "6511") == 0
