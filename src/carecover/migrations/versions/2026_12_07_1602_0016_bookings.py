@@ -2,7 +2,7 @@
 bookings and the slots offered for maintenance reminders; benefit uses can be given back
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0015b
 Create Date: 2026-12-07 16:02:00
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from carecover.platform.db.types import UTCDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0015"
+down_revision: str | None = "0015b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
