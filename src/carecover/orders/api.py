@@ -28,7 +28,7 @@ from carecover.orders.schemas import (
     TrackingUnit,
     UnitRead,
 )
-from carecover.orders.service import dispatching, steps, units
+from carecover.orders.service import board, dispatching, steps, units
 from carecover.orders.service.orders import OrderRequest, get_for, timeline
 from carecover.platform.auth.roles import Permission, Role
 from carecover.platform.clock import utc_now
@@ -41,32 +41,19 @@ PartnerUser = Depends(require(Permission.partner_portal))
 
 
 def tracking_unit(
-    session: DbSession, order: ServiceOrder, unit_id: uuid.UUID | None, now: datetime
+    order: ServiceOrder, unit: ProviderUnit | None, now: datetime
 ) -> TrackingUnit | None:
-    """The unit on its way, as the owner sees it: position, masked phone, ETA from here."""
-    if unit_id is None or order.status not in (
+    """The unit on its way (or holding the offer), as the owner sees it: position, masked
+    phone, ETA from its last position."""
+    if order.status not in (
         OrderStatus.offered,
         OrderStatus.accepted,
         OrderStatus.en_route,
         OrderStatus.on_site,
     ):
         return None
-    unit = session.get(ProviderUnit, unit_id)
     if unit is None:
         return None
-    eta: int | None = None
-    if order.status is not OrderStatus.on_site:
-        import numpy as np
-
-        seconds = dispatching.TRAVEL.seconds(
-            np.array([unit.lat]),
-            np.array([unit.lng]),
-            order.lat,
-            order.lng,
-            at=now,
-            tier=order.tier,
-        )
-        eta = round(float(seconds[0]))
     return TrackingUnit(
         call_sign=unit.call_sign,
         kind=unit.kind,
@@ -75,21 +62,19 @@ def tracking_unit(
         lat=unit.lat,
         lng=unit.lng,
         position_at=unit.position_at,
-        eta_s=eta,
+        eta_s=board.live_eta_s(order, unit, now),
     )
 
 
 def detail(session: DbSession, order: ServiceOrder) -> OrderDetail:
+    unit = board.working_unit(session, order)
     base = OrderRead.model_validate(order).model_dump()
-    if order.unit_id is None:  # offered but not yet accepted: show the unit on its way anyway
-        offer = session.scalars(
-            select(Offer).where(Offer.order_id == order.id, Offer.outcome == OfferOutcome.pending)
-        ).first()
-        base["unit_id"] = offer.unit_id if offer else None
+    if order.unit_id is None and unit is not None:  # offered, not yet accepted: show it coming
+        base["unit_id"] = unit.id
     return OrderDetail(
         **base,
         timeline=[EventRead.model_validate(e) for e in timeline(session, order.id)],
-        unit=tracking_unit(session, order, base["unit_id"], utc_now()),
+        unit=tracking_unit(order, unit, utc_now()),
     )
 
 

@@ -36,6 +36,7 @@ from carecover.orders.service.matching import (
     assign_batch,
     rank,
 )
+from carecover.orders.service.matching import cost_fen as matching_cost_fen
 from carecover.orders.service.orders import OrderRequest, note, request
 from carecover.orders.service.travel import HaversineTravelModel, TravelTimeModel
 from carecover.partners.enums import PartnerType
@@ -57,8 +58,7 @@ def cost_fen(card: RateCard | None, km: float, fallback: int) -> int:
     """Base fee plus the per-km rate beyond the included distance, whole fen (half up)."""
     if card is None:
         return fallback
-    extra = max(0.0, km - card.included_km)
-    return card.base_fen + int(card.per_km_fen * extra + 0.5)
+    return matching_cost_fen(card.base_fen, card.per_km_fen, max(0.0, km - card.included_km))
 
 
 def _card(session: Session, partner_id: uuid.UUID, order: ServiceOrder) -> RateCard | None:
