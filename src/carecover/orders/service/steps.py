@@ -31,9 +31,9 @@ from carecover.orders.errors import (
 )
 from carecover.orders.events import OrderCompleted, OrderStepped
 from carecover.orders.models import Offer, RateCard, ServiceOrder
-from carecover.orders.service import dispatching, units
-from carecover.orders.service.fleet_index import FleetIndex, UnitSnapshot
-from carecover.orders.service.matching import DispatchRequest, rank
+from carecover.orders.service import dispatching, matching, units
+from carecover.orders.service.fleet_index import UnitSnapshot
+from carecover.orders.service.matching import DispatchRequest
 from carecover.orders.service.orders import get, note, pending_offer, vehicle_for
 from carecover.platform import audit
 from carecover.platform.auth.roles import Permission, Role, has_permission
@@ -41,6 +41,7 @@ from carecover.platform.clock import ensure_utc
 from carecover.platform.context import Actor
 from carecover.platform.errors import Forbidden
 from carecover.platform.events import publish
+from carecover.platform.geo import Point, haversine_km
 
 NEXT: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.accepted: frozenset({OrderStatus.en_route}),
@@ -294,7 +295,8 @@ def assign(
         at=now,
         city_adcode=order.city_adcode,
     )
-    candidates = rank(request, FleetIndex.build([snap], now=now), dispatching.TRAVEL, k=1)
+    straight = haversine_km(Point(unit.lat, unit.lng), Point(order.lat, order.lng))
+    candidates = matching.candidates(request, [(snap, straight)], dispatching.TRAVEL)
     if not candidates or not units.claim(session, unit.id, order.id):
         raise UnitUnavailable()
     previous = pending_offer(session, order.id)
