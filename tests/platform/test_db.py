@@ -94,3 +94,9 @@ def test_new_ids_sort_by_creation_time() -> None:
     assert all(i.version == 7 for i in ids)
     assert [i.bytes[:6] for i in ids] == sorted(i.bytes[:6] for i in ids)
     assert len(set(ids)) == 200
+
+
+def test_ids_made_in_one_millisecond_keep_their_order() -> None:
+    ids = [new_id() for _ in range(5_000)]  # thousands land in the same millisecond
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)

@@ -196,11 +196,6 @@ def request(session: Session, actor: Actor, req: OrderRequest, *, now: datetime)
             order.number,
         )
     order.replacement_offered = order.premium and req.service is ServiceType.tow
-    if req.service in ISSUED_AT_ONCE:
-        code = f"PV{secrets.token_hex(5).upper()}"
-        order.status, order.finished_at = OrderStatus.completed, now
-        order.final_reason = code
-        note(session, order, "voucher_issued", now, actor, {"code": code})
     note(
         session,
         order,
@@ -209,6 +204,11 @@ def request(session: Session, actor: Actor, req: OrderRequest, *, now: datetime)
         actor,
         {"channel": req.channel.value, "covered": order.covered, "price_fen": order.price_fen},
     )
+    if req.service in ISSUED_AT_ONCE:
+        code = f"PV{secrets.token_hex(5).upper()}"
+        order.status, order.finished_at = OrderStatus.completed, now
+        order.final_reason = code
+        note(session, order, "voucher_issued", now, actor, {"code": code})
     audit.record(
         session,
         actor,
